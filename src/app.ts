@@ -1,0 +1,17 @@
+/**
+ * The Hono app: mounts the routes and maps every error to a status in one place.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "./env";
+import { errorBody, handleError } from "./http/errors";
+import { articleRoutes } from "./routes/articles";
+import { pageRoutes } from "./routes/pages";
+
+export const app = new Hono<AppEnv>();
+
+app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/api/articles", articleRoutes);
+app.route("/", pageRoutes);
+
+app.notFound((c) => c.json(errorBody(404, "not_found", "no such route"), 404));
+app.onError(handleError);

@@ -1,0 +1,94 @@
+/**
+ * From what a publisher or an upstream feed sent to the stored Article. Pure: the clock and the
+ * taxonomy come in as arguments; WebCrypto digests are the only platform call.
+ *
+ * Every article, whichever way it came in, passes here: ids (given, else derived from the
+ * canonical URL), dates to ISO 8601 UTC, URLs absolute, text cleaned of XML-illegal characters,
+ * HTML sanitized to an allowlist, the summary reduced to plain text, tags resolved through the
+ * taxonomy (the `section` becomes a `section` tag too), and a content `rev` computed.
+ */
+import { type Article, type ArticleInput, LIMITS, parseIsoDate } from "../domain/article";
+import { type FieldError, type Result, err, ok } from "../domain/result";
+import type { TagInput } from "../domain/tag";
+import { type TaxonomyIndex, resolveTags } from "../tags/resolve";
+import { contentRev, deriveArticleId } from "./ids";
+import { htmlToText, sanitizeHtml } from "./sanitize";
+import { cleanBlock, cleanLine } from "./text";
+
+export interface NormalizeContext {
+  taxonomy: TaxonomyIndex;
+  nowMs: number;
+}
+
+/** An Article before storage has stamped it with `received` and `modified`. */
+export type ArticleDraft = Omit<Article, "received" | "modified">;
+
+export async function normalizeArticle(
+  input: ArticleInput,
+  context: NormalizeContext,
+  pathPrefix = "",
+): Promise<Result<ArticleDraft, FieldError[]>> {
+  const errors: FieldError[] = [];
+  const at = (field: string): string => (pathPrefix ? `${pathPrefix}.${field}` : field);
+
+  const url = input.url === undefined ? undefined : new URL(input.url).href;
+  const id = input.id ?? (await deriveArticleId(url ?? ""));
+
+  const title = cleanLine(input.title);
+  if (title === "") errors.push({ path: at("title"), reason: "must contain visible text" });
+
+  const publishedMs = parseIsoDate(input.published);
+  if (publishedMs === undefined || publishedMs < 0) {
+    errors.push({ path: at("published"), reason: "must be a date-time after 1970-01-01" });
+  } else if (publishedMs > context.nowMs + LIMITS.futureSkewMs) {
+    errors.push({ path: at("published"), reason: "must not be more than 2 days in the future" });
+  }
+  const updatedMs = input.updated === undefined ? undefined : parseIsoDate(input.updated);
+  if (updatedMs !== undefined && (updatedMs < 0 || updatedMs > context.nowMs + LIMITS.futureSkewMs)) {
+    errors.push({ path: at("updated"), reason: "must be a date-time after 1970-01-01 and not more than 2 days in the future" });
+  }
+  if (errors.length > 0 || publishedMs === undefined) return err(errors);
+
+  const summary = optional(input.summary === undefined ? undefined : cleanBlock(htmlToText(input.summary)));
+  const contentHtml = optional(input.content_html === undefined ? undefined : sanitizeHtml(input.content_html, baseOf(url)));
+  const contentText = optional(input.content_text === undefined ? undefined : cleanBlock(input.content_text));
+  const section = optional(input.section === undefined ? undefined : cleanLine(input.section));
+
+  const tagInputs: TagInput[] = [...(input.tags ?? [])];
+  if (section !== undefined) tagInputs.push({ type: "section", name: section });
+
+  const draft: Omit<ArticleDraft, "rev"> = {
+    id,
+    ...(url !== undefined && { url }),
+    title,
+    ...(summary !== undefined && { summary }),
+    ...(contentHtml !== undefined && { content_html: contentHtml }),
+    ...(contentText !== undefined && { content_text: contentText }),
+    published: new Date(publishedMs).toISOString(),
+    ...(updatedMs !== undefined && { updated: new Date(updatedMs).toISOString() }),
+    authors: (input.authors ?? []).map((a) => ({ name: cleanLine(a.name), ...(a.url !== undefined && { url: new URL(a.url).href }) })),
+    ...(input.language !== undefined && { language: input.language }),
+    ...(input.image !== undefined && { image: new URL(input.image).href }),
+    ...(section !== undefined && { section }),
+    sources: input.source
+      ? [{ name: cleanLine(input.source.name), ...(input.source.url !== undefined && { url: new URL(input.source.url).href }) }]
+      : [],
+    enclosures: (input.enclosures ?? []).map((e) => ({
+      url: new URL(e.url).href,
+      type: e.type.toLowerCase(),
+      ...(e.length !== undefined && { length: e.length }),
+    })),
+    tags: resolveTags(context.taxonomy, tagInputs),
+  };
+  return ok({ ...draft, rev: await contentRev(draft) });
+}
+
+const optional = (text: string | undefined): string | undefined => (text === undefined || text === "" ? undefined : text);
+
+const baseOf = (url: string | undefined): { baseUrl?: string } => (url === undefined ? {} : { baseUrl: url });
+
+/** Stamps a draft for storage: a new article is received now; an unchanged one keeps its stamps. */
+export function stampArticle(draft: ArticleDraft, previous: Article | null, nowMs: number): Article {
+  const nowIso = new Date(nowMs).toISOString();
+  return { ...draft, received: previous?.received ?? nowIso, modified: nowIso };
+}

@@ -1,0 +1,74 @@
+/**
+ * Article routes (CONTRACT.md, "Articles"): validate, call, answer.
+ *   POST   /api/articles        webhook submission (Standard Webhooks or admin bearer)
+ *   GET    /api/articles/:id    one stored article as JSON
+ *   DELETE /api/articles/:id    admin: remove it from every feed
+ */
+import { Hono } from "hono";
+import { ARTICLE_ID_PATTERN, LIMITS } from "../domain/article";
+import type { FieldError } from "../domain/result";
+import type { AppEnv } from "../env";
+import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
+import { ApiError, invalidFields } from "../http/errors";
+import { ingestArticles } from "../ingest/ingest";
+import { type ArticleDraft, normalizeArticle } from "../ingest/normalize";
+import { parseSubmission } from "../ingest/submission";
+import { deleteArticle, getArticle } from "../store/articles";
+import { getSeenAnswer, putSeenAnswer } from "../store/seen";
+import { loadTaxonomy } from "../store/taxonomy";
+import { authenticate, requireAdmin } from "./auth";
+
+export const articleRoutes = new Hono<AppEnv>();
+
+articleRoutes.post("/", async (c) => {
+  requireJson(c.req.raw);
+  const body = await readBodyLimited(c.req.raw, LIMITS.bodyBytes);
+  const submitter = await authenticate(c, body);
+
+  if (submitter.kind === "webhook") {
+    const earlier = await getSeenAnswer(c.env.KV, submitter.webhookId);
+    if (earlier !== null) return c.json({ ...(earlier as object), redelivery: true }, 200);
+  }
+
+  const parsed = parseSubmission(parseJsonBody(body));
+  if (!parsed.ok) throw invalidFields(parsed.error);
+
+  const nowMs = Date.now();
+  const { index } = await loadTaxonomy(c.env.KV);
+  const drafts: ArticleDraft[] = [];
+  const errors: FieldError[] = [];
+  for (const [i, input] of parsed.value.articles.entries()) {
+    const result = await normalizeArticle(input, { taxonomy: index, nowMs }, parsed.value.paths[i]);
+    if (result.ok) drafts.push(result.value);
+    else errors.push(...result.error);
+  }
+  if (errors.length > 0) throw invalidFields(errors);
+
+  const outcomes = await ingestArticles(c.env.KV, drafts, nowMs);
+  const origin = new URL(c.req.url).origin;
+  const answer = {
+    articles: outcomes.map((o) => ({ ...o, href: `${origin}/api/articles/${o.id}` })),
+  };
+  if (submitter.kind === "webhook") await putSeenAnswer(c.env.KV, submitter.webhookId, answer);
+  const changed = outcomes.some((o) => o.status !== "unchanged");
+  return c.json(answer, changed ? 201 : 200);
+});
+
+articleRoutes.get("/:id", async (c) => {
+  const article = await getArticle(c.env.KV, validId(c.req.param("id")));
+  if (!article) throw new ApiError(404, "not_found", "no article with that id");
+  return c.json(article);
+});
+
+articleRoutes.delete("/:id", requireAdmin, async (c) => {
+  const removed = await deleteArticle(c.env.KV, validId(c.req.param("id")));
+  if (!removed) throw new ApiError(404, "not_found", "no article with that id");
+  return c.json({ deleted: removed.id, tags: removed.tags });
+});
+
+function validId(id: string): string {
+  if (!ARTICLE_ID_PATTERN.test(id)) {
+    throw new ApiError(404, "not_found", "no article with that id", [{ path: "id", reason: "is not a valid article id" }]);
+  }
+  return id;
+}

@@ -1,0 +1,138 @@
+/**
+ * Articles and their feed indexes in KV. The only module (with its siblings in store/) that
+ * knows keys; everything it reads back is validated.
+ *
+ * Write protocol, so that an article is either fully indexed or not visible (no transactions
+ * in KV, and a Worker can die between two writes):
+ *   1. put every index key of the new version (metadata carries the article's `rev`);
+ *   2. put `article:{id}` — the commit point;
+ *   3. delete the index keys of the previous version that the new one no longer has.
+ * A reader accepts an index entry only when the article exists, has the entry's `rev`, and
+ * still claims that key; anything else is a write in flight or debris of a crash, skipped
+ * (and, once older than the grace period, reported as repairable).
+ * Deleting runs the other way: the article first (it vanishes from every feed at once), then
+ * its index keys.
+ */
+import { type Article, ArticleSchema } from "../domain/article";
+import { parseIsoDate } from "../domain/article";
+import { ALL_FEED, type FeedKey, articleKey, idFromIndexKey, indexKey, indexPrefix, tagFeedKey } from "./keys";
+
+/** Metadata on every index key: which version of the article wrote it, and when (unix s). */
+export interface IndexEntryMeta {
+  r: string;
+  w: number;
+}
+
+export interface IndexEntry {
+  key: string;
+  id: string;
+  meta: IndexEntryMeta | undefined;
+}
+
+/** KV allows 100 keys in one bulk get, which counts as one operation. */
+const BULK_GET_MAX = 100;
+
+/** The feeds an article belongs to: the global one and one per tag. */
+export const feedsOf = (article: Pick<Article, "tags">): FeedKey[] => [ALL_FEED, ...article.tags.map(tagFeedKey)];
+
+export function indexKeysOf(article: Pick<Article, "id" | "published" | "tags">): string[] {
+  const publishedMs = parseIsoDate(article.published) ?? 0;
+  return feedsOf(article).map((feed) => indexKey(feed, publishedMs, article.id));
+}
+
+export async function getArticle(kv: KVNamespace, id: string): Promise<Article | null> {
+  const raw = await kv.get(articleKey(id), "json");
+  return raw === null ? null : parseStoredArticle(raw);
+}
+
+/** Bulk read, 100 keys per KV operation. Missing or unreadable records come back as null. */
+export async function getArticles(kv: KVNamespace, ids: readonly string[]): Promise<Map<string, Article | null>> {
+  const found = new Map<string, Article | null>();
+  for (let start = 0; start < ids.length; start += BULK_GET_MAX) {
+    const chunk = ids.slice(start, start + BULK_GET_MAX);
+    const values = await kv.get(chunk.map(articleKey), "json");
+    for (const id of chunk) {
+      const raw = values.get(articleKey(id));
+      found.set(id, raw == null ? null : parseStoredArticle(raw));
+    }
+  }
+  return found;
+}
+
+function parseStoredArticle(raw: unknown): Article | null {
+  const parsed = ArticleSchema.safeParse(raw);
+  // A record that no longer parses is treated as absent rather than crashing a feed.
+  return parsed.success ? parsed.data : null;
+}
+
+/** Stores `next`, replacing `previous` (the version read before, or null for a new article). */
+export async function writeArticle(
+  kv: KVNamespace,
+  next: Article,
+  previous: Article | null,
+  nowMs: number,
+): Promise<{ writes: number; deletes: number }> {
+  const meta: IndexEntryMeta = { r: next.rev, w: Math.floor(nowMs / 1000) };
+  const nextKeys = indexKeysOf(next);
+  await Promise.all(nextKeys.map((key) => kv.put(key, "", { metadata: meta })));
+  await kv.put(articleKey(next.id), JSON.stringify(next));
+  const keep = new Set(nextKeys);
+  const stale = previous ? indexKeysOf(previous).filter((key) => !keep.has(key)) : [];
+  await Promise.all(stale.map((key) => kv.delete(key)));
+  return { writes: nextKeys.length + 1, deletes: stale.length };
+}
+
+/** Removes an article from every feed. Returns the removed article, or null if there was none. */
+export async function deleteArticle(kv: KVNamespace, id: string): Promise<Article | null> {
+  const existing = await getArticle(kv, id);
+  if (!existing) return null;
+  await kv.delete(articleKey(id));
+  await Promise.all(indexKeysOf(existing).map((key) => kv.delete(key)));
+  return existing;
+}
+
+/**
+ * Lists up to `limit` index entries of a feed, newest first, following KV's cursor through short
+ * pages (a page may come back short or even empty while keys remain).
+ */
+export async function listFeedEntries(
+  kv: KVNamespace,
+  feed: FeedKey,
+  options: { limit: number; cursor?: string | undefined },
+): Promise<{ entries: IndexEntry[]; cursor: string | undefined }> {
+  const entries: IndexEntry[] = [];
+  let cursor = options.cursor;
+  const prefix = indexPrefix(feed);
+  for (;;) {
+    const page = await kv.list<IndexEntryMeta>({ prefix, limit: Math.min(1000, options.limit - entries.length), cursor });
+    for (const key of page.keys) {
+      const id = idFromIndexKey(feed, key.name);
+      if (id !== undefined) entries.push({ key: key.name, id, meta: key.metadata ?? undefined });
+    }
+    if (page.list_complete) return { entries, cursor: undefined };
+    cursor = page.cursor;
+    if (entries.length >= options.limit) return { entries, cursor };
+  }
+}
+
+/**
+ * The articles behind index entries, in entry order, keeping only consistent ones (see the
+ * write protocol above). `pending` counts entries skipped as in flight or inconsistent.
+ */
+export async function resolveEntries(
+  kv: KVNamespace,
+  entries: readonly IndexEntry[],
+): Promise<{ articles: Article[]; pending: IndexEntry[] }> {
+  const byId = await getArticles(kv, [...new Set(entries.map((e) => e.id))]);
+  const articles: Article[] = [];
+  const pending: IndexEntry[] = [];
+  for (const entry of entries) {
+    const article = byId.get(entry.id);
+    if (article && entry.meta?.r === article.rev && indexKeysOf(article).includes(entry.key)) {
+      articles.push(article);
+    } else {
+      pending.push(entry);
+    }
+  }
+  return { articles, pending };
+}

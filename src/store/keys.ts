@@ -1,0 +1,57 @@
+/**
+ * The KV key layout: the one place that knows how keys are spelled. One namespace, prefixes:
+ *
+ * | key                                   | value                         | metadata              |
+ * |---------------------------------------|-------------------------------|-----------------------|
+ * | `article:{id}`                        | the normalized Article (JSON) | —                     |
+ * | `idx:{feedKey}:{invertedTime}:{id}`   | empty                         | IndexEntryMeta        |
+ * | `tag:{type}:{slug}`                   | TagRecord (JSON)              | —                     |
+ * | `seen:{sha256(webhook-id)}`           | the first answer (JSON)       | —  (expires in a day) |
+ * | `taxonomy`                            | the Taxonomy document (JSON)  | —                     |
+ * | `snap:{feedKey}:{format}:{version}`   | a rendered feed body          | SnapshotMeta          |
+ *
+ * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
+ * (feed, article) means concurrent writers never touch the same key: no read-modify-write of a
+ * shared list, so no lost updates (DESIGN.md). `list({prefix: "idx:{feedKey}:"})` returns a
+ * feed newest first, because `invertedTime` is `MAX_TIME - publishedMs`, zero-padded.
+ */
+import type { Tag } from "../domain/tag";
+
+export const ALL_FEED = "all";
+
+/** Milliseconds; 10^13 - 1 ms is in the year 2286, beyond any published date we accept. */
+const MAX_TIME = 9_999_999_999_999;
+const TIME_WIDTH = 13;
+
+export type FeedKey = string;
+
+export const tagFeedKey = (tag: Pick<Tag, "type" | "slug">): FeedKey => `t/${tag.type}/${tag.slug}`;
+
+export const articleKey = (id: string): string => `article:${id}`;
+
+export const invertTime = (ms: number): string =>
+  String(MAX_TIME - Math.min(Math.max(Math.trunc(ms), 0), MAX_TIME)).padStart(TIME_WIDTH, "0");
+
+export const indexPrefix = (feed: FeedKey): string => `idx:${feed}:`;
+
+export const indexKey = (feed: FeedKey, publishedMs: number, id: string): string =>
+  `${indexPrefix(feed)}${invertTime(publishedMs)}:${id}`;
+
+/** The article id at the end of an index key of `feed`, or undefined for a foreign key. */
+export function idFromIndexKey(feed: FeedKey, key: string): string | undefined {
+  const prefix = indexPrefix(feed);
+  if (!key.startsWith(prefix)) return undefined;
+  const rest = key.slice(prefix.length);
+  const colon = rest.indexOf(":");
+  return colon === TIME_WIDTH ? rest.slice(colon + 1) : undefined;
+}
+
+export const TAG_PREFIX = "tag:";
+export const tagKey = (tag: Pick<Tag, "type" | "slug">): string => `${TAG_PREFIX}${tag.type}:${tag.slug}`;
+
+export const seenKey = (webhookIdHash: string): string => `seen:${webhookIdHash}`;
+
+export const TAXONOMY_KEY = "taxonomy";
+
+export const snapshotKey = (feed: FeedKey, format: string, version: string): string =>
+  `snap:${feed}:${format}:${version}`;

@@ -1,0 +1,56 @@
+/**
+ * Tag records: one key per tag that has ever held an article, so the directory, `/api/tags`
+ * and feed routing know which tags exist beyond the taxonomy. Written only when a tag is new
+ * or its display name changed: never a read-modify-write of a shared list.
+ */
+import { z } from "zod";
+import { TagSchema, type Tag } from "../domain/tag";
+import { TAG_PREFIX, tagKey } from "./keys";
+
+export const TagRecordSchema = TagSchema.extend({ created: z.string() });
+export type TagRecord = z.infer<typeof TagRecordSchema>;
+
+/** Makes sure every tag has its record. Returns how many records were written. */
+export async function ensureTagRecords(kv: KVNamespace, tags: readonly Tag[], nowIso: string): Promise<number> {
+  if (tags.length === 0) return 0;
+  const keys = tags.map(tagKey);
+  const existing = await kv.get(keys, "json");
+  const writes = tags.filter((tag) => {
+    const record = TagRecordSchema.safeParse(existing.get(tagKey(tag)));
+    return !record.success || record.data.name !== tag.name;
+  });
+  await Promise.all(
+    writes.map((tag) => {
+      const record: TagRecord = { type: tag.type, name: tag.name, slug: tag.slug, created: nowIso };
+      return kv.put(tagKey(tag), JSON.stringify(record));
+    }),
+  );
+  return writes.length;
+}
+
+export async function getTagRecord(kv: KVNamespace, type: string, slug: string): Promise<TagRecord | null> {
+  const parsed = TagRecordSchema.safeParse(await kv.get(tagKey({ type, slug }), "json"));
+  return parsed.success ? parsed.data : null;
+}
+
+/** Every tag record (optionally of one type), sorted by type then slug. */
+export async function listTagRecords(kv: KVNamespace, type?: string): Promise<TagRecord[]> {
+  const prefix = type === undefined ? TAG_PREFIX : `${TAG_PREFIX}${type}:`;
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await kv.list({ prefix, cursor });
+    keys.push(...page.keys.map((k) => k.name));
+    if (page.list_complete) break;
+    cursor = page.cursor;
+  }
+  const records: TagRecord[] = [];
+  for (let start = 0; start < keys.length; start += 100) {
+    const values = await kv.get(keys.slice(start, start + 100), "json");
+    for (const value of values.values()) {
+      const parsed = TagRecordSchema.safeParse(value);
+      if (parsed.success) records.push(parsed.data);
+    }
+  }
+  return records.sort((a, b) => (a.type === b.type ? (a.slug < b.slug ? -1 : 1) : a.type < b.type ? -1 : 1));
+}
