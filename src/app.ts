@@ -5,12 +5,16 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { errorBody, handleError } from "./http/errors";
 import { articleRoutes } from "./routes/articles";
+import { feedRoutes } from "./routes/feeds";
 import { pageRoutes } from "./routes/pages";
+import { tagRoutes } from "./routes/tags";
 
 export const app = new Hono<AppEnv>();
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/api/articles", articleRoutes);
+app.route("/feeds", feedRoutes);
+app.route("/", tagRoutes);
 app.route("/", pageRoutes);
 
 app.notFound((c) => c.json(errorBody(404, "not_found", "no such route"), 404));

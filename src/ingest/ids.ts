@@ -8,17 +8,23 @@
 /** Query parameters that only track a click; they never change which article a URL names. */
 const TRACKING_PARAMS = /^(utm_\w+|fbclid|gclid|dclid|msclkid|yclid|_openstat|mc_cid|mc_eid|igshid|ref_src)$/i;
 
-/**
- * The canonical form of an article URL: parsed and re-serialized (lowercase scheme and host,
- * default port dropped, percent-encoding normalized by URL), fragment and tracking parameters
- * removed, `http` and `https` treated alike, a trailing slash on a non-root path dropped.
- */
-export function canonicalUrl(raw: string): string {
+/** The URL as stored and linked: parsed and re-serialized, tracking parameters and fragment removed. */
+export function cleanArticleUrl(raw: string): string {
   const url = new URL(raw);
   url.hash = "";
   for (const name of [...url.searchParams.keys()]) {
     if (TRACKING_PARAMS.test(name)) url.searchParams.delete(name);
   }
+  return url.href;
+}
+
+/**
+ * The canonical form of an article URL (for ids only): parsed and re-serialized (lowercase scheme and host,
+ * default port dropped, percent-encoding normalized by URL), fragment and tracking parameters
+ * removed, `http` and `https` treated alike, a trailing slash on a non-root path dropped.
+ */
+export function canonicalUrl(raw: string): string {
+  const url = new URL(cleanArticleUrl(raw));
   url.searchParams.sort();
   url.protocol = "https:";
   if (url.pathname.length > 1 && url.pathname.endsWith("/")) url.pathname = url.pathname.slice(0, -1);

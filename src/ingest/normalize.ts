@@ -11,7 +11,7 @@ import { type Article, type ArticleInput, LIMITS, parseIsoDate } from "../domain
 import { type FieldError, type Result, err, ok } from "../domain/result";
 import type { TagInput } from "../domain/tag";
 import { type TaxonomyIndex, resolveTags } from "../tags/resolve";
-import { contentRev, deriveArticleId } from "./ids";
+import { cleanArticleUrl, contentRev, deriveArticleId } from "./ids";
 import { htmlToText, sanitizeHtml } from "./sanitize";
 import { cleanBlock, cleanLine } from "./text";
 
@@ -31,7 +31,7 @@ export async function normalizeArticle(
   const errors: FieldError[] = [];
   const at = (field: string): string => (pathPrefix ? `${pathPrefix}.${field}` : field);
 
-  const url = input.url === undefined ? undefined : new URL(input.url).href;
+  const url = input.url === undefined ? undefined : cleanArticleUrl(input.url);
   const id = input.id ?? (await deriveArticleId(url ?? ""));
 
   const title = cleanLine(input.title);

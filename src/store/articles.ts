@@ -6,7 +6,8 @@
  * in KV, and a Worker can die between two writes):
  *   1. put every index key of the new version (metadata carries the article's `rev`);
  *   2. put `article:{id}` — the commit point;
- *   3. delete the index keys of the previous version that the new one no longer has.
+ *   3. delete the index keys of the previous version that the new one no longer has;
+ *   4. bump the version of every feed it entered, changed in or left (feed-versions.ts).
  * A reader accepts an index entry only when the article exists, has the entry's `rev`, and
  * still claims that key; anything else is a write in flight or debris of a crash, skipped
  * (and, once older than the grace period, reported as repairable).
@@ -15,6 +16,7 @@
  */
 import { type Article, ArticleSchema } from "../domain/article";
 import { parseIsoDate } from "../domain/article";
+import { bumpFeedVersions } from "./feed-versions";
 import { ALL_FEED, type FeedKey, articleKey, idFromIndexKey, indexKey, indexPrefix, tagFeedKey } from "./keys";
 
 /** Metadata on every index key: which version of the article wrote it, and when (unix s). */
@@ -79,41 +81,57 @@ export async function writeArticle(
   const keep = new Set(nextKeys);
   const stale = previous ? indexKeysOf(previous).filter((key) => !keep.has(key)) : [];
   await Promise.all(stale.map((key) => kv.delete(key)));
-  return { writes: nextKeys.length + 1, deletes: stale.length };
+  const touched = [...feedsOf(next), ...(previous ? feedsOf(previous) : [])];
+  await bumpFeedVersions(kv, touched, nowMs);
+  return { writes: nextKeys.length + 1 + new Set(touched).size, deletes: stale.length };
 }
 
 /** Removes an article from every feed. Returns the removed article, or null if there was none. */
-export async function deleteArticle(kv: KVNamespace, id: string): Promise<Article | null> {
+export async function deleteArticle(kv: KVNamespace, id: string, nowMs: number): Promise<Article | null> {
   const existing = await getArticle(kv, id);
   if (!existing) return null;
   await kv.delete(articleKey(id));
   await Promise.all(indexKeysOf(existing).map((key) => kv.delete(key)));
+  await bumpFeedVersions(kv, feedsOf(existing), nowMs);
   return existing;
 }
 
 /**
  * Lists up to `limit` index entries of a feed, newest first, following KV's cursor through short
- * pages (a page may come back short or even empty while keys remain).
+ * pages (a page may come back short or even empty while keys remain). `after` is a keyset
+ * cursor (see `entryCursor`): only entries older than it are returned, so paging never skips or
+ * repeats an entry while new ones arrive. KV cannot seek to a key, so the scan starts at the top:
+ * one list operation per 1000 entries before the page, paid only when a page is first rendered.
  */
 export async function listFeedEntries(
   kv: KVNamespace,
   feed: FeedKey,
-  options: { limit: number; cursor?: string | undefined },
-): Promise<{ entries: IndexEntry[]; cursor: string | undefined }> {
+  options: { limit: number; after?: string | undefined },
+): Promise<{ entries: IndexEntry[]; more: boolean }> {
   const entries: IndexEntry[] = [];
-  let cursor = options.cursor;
   const prefix = indexPrefix(feed);
+  const afterKey = options.after === undefined ? undefined : prefix + options.after.replace(".", ":");
+  let cursor: string | undefined;
   for (;;) {
-    const page = await kv.list<IndexEntryMeta>({ prefix, limit: Math.min(1000, options.limit - entries.length), cursor });
+    const page = await kv.list<IndexEntryMeta>({ prefix, cursor });
     for (const key of page.keys) {
+      if (afterKey !== undefined && key.name <= afterKey) continue;
       const id = idFromIndexKey(feed, key.name);
-      if (id !== undefined) entries.push({ key: key.name, id, meta: key.metadata ?? undefined });
+      if (id === undefined) continue;
+      if (entries.length === options.limit) return { entries, more: true };
+      entries.push({ key: key.name, id, meta: key.metadata ?? undefined });
     }
-    if (page.list_complete) return { entries, cursor: undefined };
+    if (page.list_complete) return { entries, more: false };
     cursor = page.cursor;
-    if (entries.length >= options.limit) return { entries, cursor };
   }
 }
+
+/** The keyset cursor after an entry: `{invertedTime}.{id}`, URL-safe. */
+export function entryCursor(feed: FeedKey, entry: IndexEntry): string {
+  return entry.key.slice(indexPrefix(feed).length).replace(":", ".");
+}
+
+export const ENTRY_CURSOR_PATTERN = /^\d{13}\.[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 
 /**
  * The articles behind index entries, in entry order, keeping only consistent ones (see the

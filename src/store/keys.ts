@@ -8,12 +8,17 @@
  * | `tag:{type}:{slug}`                   | TagRecord (JSON)              | —                     |
  * | `seen:{sha256(webhook-id)}`           | the first answer (JSON)       | —  (expires in a day) |
  * | `taxonomy`                            | the Taxonomy document (JSON)  | —                     |
- * | `snap:{feedKey}:{format}:{version}`   | a rendered feed body          | SnapshotMeta          |
+ * | `fv:{feedKey}`                        | FeedVersion (JSON)            | —                     |
+ * | `snap:{feedKey}:{variant}:{version}`  | a rendered feed body          | SnapshotMeta          |
  *
  * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
  * (feed, article) means concurrent writers never touch the same key: no read-modify-write of a
  * shared list, so no lost updates (DESIGN.md). `list({prefix: "idx:{feedKey}:"})` returns a
  * feed newest first, because `invertedTime` is `MAX_TIME - publishedMs`, zero-padded.
+ *
+ * `fv:{feedKey}` is the feed's version: rewritten (blind put, never read-modify-write) after every
+ * change to the feed, so a reader finds the current rendered snapshot with two reads
+ * (`fv:`, then `snap:`) and never lists or re-renders an unchanged feed.
  */
 import type { Tag } from "../domain/tag";
 
@@ -53,5 +58,7 @@ export const seenKey = (webhookIdHash: string): string => `seen:${webhookIdHash}
 
 export const TAXONOMY_KEY = "taxonomy";
 
-export const snapshotKey = (feed: FeedKey, format: string, version: string): string =>
-  `snap:${feed}:${format}:${version}`;
+export const feedVersionKey = (feed: FeedKey): string => `fv:${feed}`;
+
+export const snapshotKey = (feed: FeedKey, variant: string, version: string): string =>
+  `snap:${feed}:${variant}:${version}`;

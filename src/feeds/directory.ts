@@ -1,0 +1,49 @@
+/**
+ * The tag directory: every tag that holds (or held) articles, grouped by type, with its feed
+ * URLs and last change. Shared by `GET /`, `GET /api/tags` and `GET /opml`.
+ */
+import type { Tag } from "../domain/tag";
+import { getFeedVersions } from "../store/feed-versions";
+import { tagFeedKey } from "../store/keys";
+import { listTagRecords } from "../store/tags";
+import { loadTaxonomy } from "../store/taxonomy";
+import { tagTypeLabel } from "../tags/resolve";
+import type { SiteUrls } from "./urls";
+
+export interface DirectoryTag extends Tag {
+  type_label: string;
+  /** ISO 8601: when the tag's feed last changed, or null if never. */
+  updated: string | null;
+  page: string;
+  feeds: { rss: string; atom: string; json: string };
+}
+
+export interface DirectoryGroup {
+  type: string;
+  label: string;
+  tags: DirectoryTag[];
+}
+
+export async function loadDirectory(kv: KVNamespace, urls: SiteUrls, type?: string): Promise<DirectoryGroup[]> {
+  const [records, { index }] = await Promise.all([listTagRecords(kv, type), loadTaxonomy(kv)]);
+  const versions = await getFeedVersions(kv, records.map(tagFeedKey));
+  const groups = new Map<string, DirectoryGroup>();
+  for (const record of records) {
+    const label = tagTypeLabel(index, record.type);
+    const group = groups.get(record.type) ?? { type: record.type, label, tags: [] };
+    const changed = versions.get(tagFeedKey(record))?.changed;
+    group.tags.push({
+      type: record.type,
+      name: record.name,
+      slug: record.slug,
+      type_label: label,
+      updated: changed === undefined ? null : new Date(changed).toISOString(),
+      page: urls.tagPage(record),
+      feeds: urls.feeds(record),
+    });
+    groups.set(record.type, group);
+  }
+  const collator = new Intl.Collator(["ru", "kk", "en"]);
+  for (const group of groups.values()) group.tags.sort((a, b) => collator.compare(a.name, b.name));
+  return [...groups.values()];
+}

@@ -1,0 +1,57 @@
+/**
+ * From stored articles to the neutral FeedDocument every renderer reads. Pure: URLs, names and
+ * the feed's change time come in as arguments; no clock.
+ */
+import type { Article } from "../domain/article";
+import type { Tag } from "../domain/tag";
+import { type FeedDocument, type FeedItem, feedUrn } from "../render/feed-document";
+import type { SiteUrls } from "./urls";
+
+export const SERVICE_NAME = "tagfeed";
+
+export interface FeedPage {
+  /** The tag, or undefined for the feed of every article. */
+  tag: Tag | undefined;
+  /** Display label of the tag's type ("Cities"). */
+  typeLabel?: string;
+  articles: readonly Article[];
+  limit: number;
+  /** The cursor this page starts after (undefined on the first page). */
+  after: string | undefined;
+  /** The cursor of the next (older) page, when there is one. */
+  next: string | undefined;
+  /** When the feed last changed (unix ms). */
+  changedMs: number;
+}
+
+export function buildFeedDocument(page: FeedPage, urls: SiteUrls): FeedDocument {
+  const { tag } = page;
+  const title = tag ? `${tag.name} — ${SERVICE_NAME}` : `${SERVICE_NAME}: all articles`;
+  const description = tag
+    ? `News tagged ${tag.name} (${page.typeLabel ?? tag.type}), newest first.`
+    : "Every article tagfeed holds, newest first.";
+  const languages = new Set(page.articles.map((a) => a.language?.toLowerCase().split("-")[0]).filter(Boolean));
+  const items: FeedItem[] = page.articles.map((article) => ({
+    article,
+    pageUrl: urls.article(article.id),
+    categories: article.tags.map((t) => ({ tag: t, scheme: urls.tagType(t.type), url: urls.tagPage(t) })),
+  }));
+  const query = { limit: page.limit };
+  return {
+    id: feedUrn(tag),
+    title,
+    description,
+    ...(languages.size === 1 && { language: [...languages][0] }),
+    updated: new Date(page.changedMs).toISOString(),
+    links: {
+      self: urls.feeds(tag, { ...query, ...(page.after !== undefined && { after: page.after }) }),
+      alternate: tag ? urls.tagPage(tag) : urls.home,
+      ...(page.after !== undefined && { first: urls.feeds(tag, query) }),
+      ...(page.next !== undefined && { next: urls.feeds(tag, { ...query, after: page.next }) }),
+      stylesheet: { rss: urls.stylesheet, atom: urls.stylesheet },
+    },
+    author: { name: SERVICE_NAME, url: urls.home },
+    generator: { name: SERVICE_NAME, uri: urls.home },
+    items,
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * Serving a feed cheaply (DESIGN.md: 10 ms CPU on the free plan). Layers, cheapest first:
+ *   1. the feed's version (`fv:` key, 1 KV read) names the state of the feed;
+ *   2. the Cache API, keyed by that version (free where it works; nothing on *.workers.dev);
+ *   3. the KV snapshot rendered for that version (1 KV read), bytes served as they are;
+ *   4. only then: list the index, read the articles (100 per bulk read), render, and save the
+ *      snapshot for the next reader — unless some entry was in flight (see store/articles.ts),
+ *      in which case the page is served but not saved.
+ * So a rendered feed costs two KV reads, whatever its item count.
+ */
+import type { Tag } from "../domain/tag";
+import type { FeedFormat } from "../render/feed-document";
+import { renderAtom1 } from "../render/atom1";
+import { renderJsonFeed } from "../render/json-feed";
+import { renderRss2 } from "../render/rss2";
+import { entryCursor, listFeedEntries, resolveEntries } from "../store/articles";
+import { type FeedVersion, getFeedVersion, getSnapshot, putSnapshot } from "../store/feed-versions";
+import { ALL_FEED, type FeedKey, tagFeedKey } from "../store/keys";
+import { getTagRecord } from "../store/tags";
+import { buildFeedDocument } from "./document";
+import type { SiteUrls } from "./urls";
+
+/** Bump when rendering changes, so snapshots of the old renderer are not served. */
+const RENDER_REVISION = "1";
+
+export const FEED_CONTENT_TYPES: Readonly<Record<FeedFormat, string>> = {
+  rss: "application/rss+xml; charset=utf-8",
+  atom: "application/atom+xml; charset=utf-8",
+  json: "application/feed+json; charset=utf-8",
+};
+
+const RENDERERS = { rss: renderRss2, atom: renderAtom1, json: renderJsonFeed } as const;
+
+export interface FeedRequest {
+  /** The canonical tag, or undefined for the feed of every article. */
+  tag: Pick<Tag, "type" | "slug"> | undefined;
+  /** The taxonomy's entry for it, when there is one (saves a read on a miss). */
+  knownTag: Tag | undefined;
+  typeLabel: string | undefined;
+  format: FeedFormat;
+  limit: number;
+  after: string | undefined;
+  urls: SiteUrls;
+}
+
+export interface ServedFeed {
+  body: ArrayBuffer;
+  etag: string;
+  /** unix ms */
+  lastModified: number;
+  contentType: string;
+  /** Which layer answered: for tests and the benchmark. */
+  layer: "cache" | "snapshot" | "rendered";
+}
+
+export async function serveFeed(
+  kv: KVNamespace,
+  request: FeedRequest,
+  defer: (work: Promise<unknown>) => void,
+): Promise<ServedFeed | null> {
+  const feed: FeedKey = request.tag ? tagFeedKey(request.tag) : ALL_FEED;
+  const version = await getFeedVersion(kv, feed);
+  let tag: Tag | undefined = request.knownTag;
+  if (request.tag && !version && !tag) {
+    // Never changed and not in the taxonomy: a tag only if a record says so.
+    tag = (await getTagRecord(kv, request.tag.type, request.tag.slug)) ?? undefined;
+    if (!tag) return null;
+  }
+
+  const token = version?.token ?? "none";
+  const variant = await variantOf(request);
+  const cacheKey = new Request(`https://snapshots.tagfeed.internal/${feed}/${variant}/${token}`);
+  const cache = typeof caches === "undefined" ? undefined : caches.default;
+
+  const cached = await cache?.match(cacheKey);
+  if (cached) {
+    return {
+      body: await cached.arrayBuffer(),
+      etag: cached.headers.get("etag") ?? "",
+      lastModified: Number(cached.headers.get("x-last-modified-ms") ?? 0),
+      contentType: FEED_CONTENT_TYPES[request.format],
+      layer: "cache",
+    };
+  }
+
+  const remember = (served: ServedFeed): void => {
+    if (!cache) return;
+    const response = new Response(served.body.slice(0), {
+      headers: { etag: served.etag, "x-last-modified-ms": String(served.lastModified), "cache-control": "max-age=3600" },
+    });
+    defer(cache.put(cacheKey, response));
+  };
+
+  const snapshot = await getSnapshot(kv, feed, variant, token);
+  if (snapshot) {
+    const served: ServedFeed = {
+      body: snapshot.body,
+      etag: snapshot.meta.etag,
+      lastModified: snapshot.meta.lastModified,
+      contentType: FEED_CONTENT_TYPES[request.format],
+      layer: "snapshot",
+    };
+    remember(served);
+    return served;
+  }
+
+  const rendered = await renderFeed(kv, feed, request, tag, version);
+  const served: ServedFeed = { ...rendered.feed, layer: "rendered" };
+  if (rendered.complete) {
+    defer(
+      putSnapshot(kv, feed, variant, token, served.body, {
+        etag: served.etag,
+        lastModified: served.lastModified,
+        contentType: served.contentType,
+      }),
+    );
+    remember(served);
+  }
+  return served;
+}
+
+async function renderFeed(
+  kv: KVNamespace,
+  feed: FeedKey,
+  request: FeedRequest,
+  knownTag: Tag | undefined,
+  version: FeedVersion | null,
+): Promise<{ feed: Omit<ServedFeed, "layer">; complete: boolean }> {
+  const { entries, more } = await listFeedEntries(kv, feed, { limit: request.limit, after: request.after });
+  const { articles, pending } = await resolveEntries(kv, entries);
+  const last = entries[entries.length - 1];
+  let tag = knownTag;
+  if (request.tag && !tag) {
+    const wanted = request.tag;
+    tag =
+      articles.flatMap((a) => a.tags).find((t) => t.type === wanted.type && t.slug === wanted.slug) ??
+      (await getTagRecord(kv, wanted.type, wanted.slug)) ??
+      { ...wanted, name: wanted.slug };
+  }
+  const changedMs =
+    version?.changed ?? Math.max(0, ...articles.map((a) => Date.parse(a.modified)).filter((ms) => Number.isFinite(ms)));
+  const document = buildFeedDocument(
+    {
+      tag,
+      ...(request.typeLabel !== undefined && { typeLabel: request.typeLabel }),
+      articles,
+      limit: request.limit,
+      after: request.after,
+      next: more && last ? entryCursor(feed, last) : undefined,
+      changedMs,
+    },
+    request.urls,
+  );
+  const bytes = new TextEncoder().encode(RENDERERS[request.format](document));
+  const body = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return {
+    feed: { body, etag: await etagOf(bytes), lastModified: changedMs, contentType: FEED_CONTENT_TYPES[request.format] },
+    complete: pending.length === 0,
+  };
+}
+
+/** A strong ETag from the body's digest: equal bytes, equal tag, on any host or isolate. */
+async function etagOf(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  let binary = "";
+  for (const byte of digest.subarray(0, 18)) binary += String.fromCharCode(byte);
+  return `"${btoa(binary).replaceAll("+", "-").replaceAll("/", "_")}"`;
+}
+
+async function variantOf(request: FeedRequest): Promise<string> {
+  const text = [RENDER_REVISION, request.format, request.limit, request.after ?? "", request.urls.origin].join("\n");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return [...digest.subarray(0, 10)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

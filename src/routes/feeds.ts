@@ -1,0 +1,122 @@
+/**
+ * Feed routes (CONTRACT.md, "Feeds"): public, no auth.
+ *   GET /feeds/all.{rss,atom,json}
+ *   GET /feeds/{type}/{slug}.{rss,atom,json}   ?limit= (1..200, default 50) &after= (paging cursor)
+ * A non-canonical tag path (alias, other case, Cyrillic name, former slug) answers 301 to the
+ * canonical one; an unknown tag or format 404. Conditional GET answers 304.
+ */
+import { type Context, Hono } from "hono";
+import { TAG_SLUG_PATTERN, TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
+import type { AppEnv } from "../env";
+import { serveFeed } from "../feeds/serve-feed";
+import { DEFAULT_LIMIT, MAX_LIMIT, FEED_FORMATS } from "../feeds/urls";
+import { httpDate, isNotModified } from "../http/conditional";
+import { ApiError } from "../http/errors";
+import type { FeedFormat } from "../render/feed-document";
+import { ENTRY_CURSOR_PATTERN } from "../store/articles";
+import { getFeedVersion } from "../store/feed-versions";
+import { tagFeedKey } from "../store/keys";
+import { getTagRecord } from "../store/tags";
+import { loadTaxonomy } from "../store/taxonomy";
+import { findTag, tagTypeLabel } from "../tags/resolve";
+import { slugify } from "../tags/slugify";
+import { urlsFor } from "./site";
+
+export const feedRoutes = new Hono<AppEnv>();
+
+/** Feed readers poll; a minute of freshness costs little and spares the Worker. */
+const CACHE_CONTROL = "public, max-age=60";
+
+feedRoutes.get("/:file", async (c) => {
+  const file = c.req.param("file");
+  if (!file.startsWith("all.")) throw notFound();
+  return respond(c, undefined, parseFormat(file.slice("all.".length)));
+});
+
+feedRoutes.get("/:type/:file", async (c) => {
+  const file = c.req.param("file");
+  const dot = file.lastIndexOf(".");
+  const format = parseFormat(dot < 0 ? "" : file.slice(dot + 1));
+  const type = c.req.param("type");
+  const name = file.slice(0, dot);
+  const { index } = await loadTaxonomy(c.env.KV);
+
+  const lowerType = type.toLowerCase();
+  if (!TAG_TYPE_PATTERN.test(lowerType)) throw notFound();
+  const found = findTag(index, lowerType, name);
+  if (found) {
+    if (!found.canonical || type !== lowerType) return redirect(c, found.tag, format);
+    return respond(c, found.tag, format, found.tag, tagTypeLabel(index, lowerType));
+  }
+  if (type === lowerType && TAG_SLUG_PATTERN.test(name)) {
+    return respond(c, { type, slug: name }, format, undefined, tagTypeLabel(index, type));
+  }
+  // Not canonical and not in the taxonomy: a stored tag under the slug of that name?
+  const slug = slugify(name);
+  const exists = (await getFeedVersion(c.env.KV, tagFeedKey({ type: lowerType, slug }))) ?? (await getTagRecord(c.env.KV, lowerType, slug));
+  if (!exists) throw notFound();
+  return redirect(c, { type: lowerType, slug }, format);
+});
+
+function parseFormat(ext: string): FeedFormat {
+  if (!(FEED_FORMATS as readonly string[]).includes(ext)) throw notFound("feeds come as .rss, .atom or .json");
+  return ext as FeedFormat;
+}
+
+const notFound = (message = "no feed for that tag"): ApiError => new ApiError(404, "not_found", message);
+
+function redirect(c: Context<AppEnv>, tag: Pick<Tag, "type" | "slug">, format: FeedFormat): Response {
+  const url = new URL(c.req.url);
+  return c.redirect(`${urlsFor(c).feed(tag, format)}${url.search}`, 301);
+}
+
+function pagingQuery(c: Context<AppEnv>): { limit: number; after: string | undefined } {
+  const rawLimit = c.req.query("limit");
+  let limit = DEFAULT_LIMIT;
+  if (rawLimit !== undefined) {
+    if (!/^\d{1,6}$/.test(rawLimit) || Number(rawLimit) < 1) {
+      throw new ApiError(400, "invalid_query", "limit must be a whole number from 1 to 200", [
+        { path: "query:limit", reason: `must be a whole number from 1 to ${MAX_LIMIT}` },
+      ]);
+    }
+    // Above the maximum is clamped rather than refused: a reader asking for more still gets a feed.
+    limit = Math.min(Number(rawLimit), MAX_LIMIT);
+  }
+  const after = c.req.query("after");
+  if (after !== undefined && !ENTRY_CURSOR_PATTERN.test(after)) {
+    throw new ApiError(400, "invalid_query", "after must be a cursor taken from a feed's next link", [
+      { path: "query:after", reason: "is not a paging cursor of this service" },
+    ]);
+  }
+  return { limit, after };
+}
+
+async function respond(
+  c: Context<AppEnv>,
+  tag: Pick<Tag, "type" | "slug"> | undefined,
+  format: FeedFormat,
+  knownTag?: Tag,
+  typeLabel?: string,
+): Promise<Response> {
+  const { limit, after } = pagingQuery(c);
+  const served = await serveFeed(
+    c.env.KV,
+    { tag, knownTag, typeLabel, format, limit, after, urls: urlsFor(c) },
+    (work) => c.executionCtx.waitUntil(work),
+  );
+  if (!served) throw notFound();
+  const headers = {
+    "content-type": served.contentType,
+    etag: served.etag,
+    "last-modified": httpDate(served.lastModified),
+    "cache-control": CACHE_CONTROL,
+    "access-control-allow-origin": "*",
+    "x-content-type-options": "nosniff",
+    "x-tagfeed-layer": served.layer,
+  };
+  if (isNotModified(c.req.raw.headers, served.etag, served.lastModified)) {
+    return c.body(null, 304, headers);
+  }
+  return c.body(served.body, 200, headers);
+}
+

@@ -1,0 +1,88 @@
+/**
+ * Feed versions and rendered snapshots: what keeps a feed read at two KV reads.
+ *
+ * After any change to a feed (an article added, changed or removed), its version key is
+ * overwritten with a fresh token and the change time. A reader reads the version, then the
+ * snapshot rendered for that version; only when there is none does it list and render.
+ * The token is random, so concurrent bumps never need to read each other (no
+ * read-modify-write), and whichever bump lands last names a state that includes every index
+ * write made before it. KV allows about one write a second per key: a refused bump is retried
+ * once and otherwise logged, and snapshots expire, which bounds how stale a feed can get.
+ */
+import { z } from "zod";
+import { type FeedKey, feedVersionKey, snapshotKey } from "./keys";
+
+export const FeedVersionSchema = z.object({
+  /** Random token naming this state of the feed. */
+  token: z.string(),
+  /** When the feed last changed (unix ms): the feed's Last-Modified. */
+  changed: z.number(),
+});
+export type FeedVersion = z.infer<typeof FeedVersionSchema>;
+
+export interface SnapshotMeta {
+  etag: string;
+  /** unix ms: the Last-Modified served with it. */
+  lastModified: number;
+  contentType: string;
+}
+
+/** A snapshot outlives its version by at most this long; old versions simply expire. */
+const SNAPSHOT_TTL_SECONDS = 60 * 60;
+
+export async function bumpFeedVersions(kv: KVNamespace, feeds: readonly FeedKey[], nowMs: number): Promise<void> {
+  const token = `${nowMs.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+  const value = JSON.stringify({ token, changed: nowMs } satisfies FeedVersion);
+  await Promise.all(
+    [...new Set(feeds)].map(async (feed) => {
+      try {
+        await kv.put(feedVersionKey(feed), value);
+      } catch (first) {
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        await kv.put(feedVersionKey(feed), value).catch((error: unknown) => {
+          console.error("feed version bump failed twice; the snapshot expires on its own", feed, first, error);
+        });
+      }
+    }),
+  );
+}
+
+export async function getFeedVersion(kv: KVNamespace, feed: FeedKey): Promise<FeedVersion | null> {
+  const parsed = FeedVersionSchema.safeParse(await kv.get(feedVersionKey(feed), "json"));
+  return parsed.success ? parsed.data : null;
+}
+
+/** Versions of many feeds at once (100 a KV operation), for the directory. */
+export async function getFeedVersions(kv: KVNamespace, feeds: readonly FeedKey[]): Promise<Map<FeedKey, FeedVersion>> {
+  const found = new Map<FeedKey, FeedVersion>();
+  for (let start = 0; start < feeds.length; start += 100) {
+    const chunk = feeds.slice(start, start + 100);
+    const values = await kv.get(chunk.map(feedVersionKey), "json");
+    for (const feed of chunk) {
+      const parsed = FeedVersionSchema.safeParse(values.get(feedVersionKey(feed)));
+      if (parsed.success) found.set(feed, parsed.data);
+    }
+  }
+  return found;
+}
+
+export async function getSnapshot(
+  kv: KVNamespace,
+  feed: FeedKey,
+  variant: string,
+  version: string,
+): Promise<{ body: ArrayBuffer; meta: SnapshotMeta } | null> {
+  const { value, metadata } = await kv.getWithMetadata<SnapshotMeta>(snapshotKey(feed, variant, version), "arrayBuffer");
+  return value && metadata ? { body: value, meta: metadata } : null;
+}
+
+export async function putSnapshot(
+  kv: KVNamespace,
+  feed: FeedKey,
+  variant: string,
+  version: string,
+  body: string | ArrayBuffer,
+  meta: SnapshotMeta,
+): Promise<void> {
+  await kv.put(snapshotKey(feed, variant, version), body, { metadata: meta, expirationTtl: SNAPSHOT_TTL_SECONDS });
+}
