@@ -61,7 +61,7 @@ articleRoutes.get("/:id", async (c) => {
 });
 
 articleRoutes.delete("/:id", requireAdmin, async (c) => {
-  const removed = await deleteArticle(c.env.KV, validId(c.req.param("id")));
+  const removed = await deleteArticle(c.env.KV, validId(c.req.param("id")), Date.now());
   if (!removed) throw new ApiError(404, "not_found", "no article with that id");
   return c.json({ deleted: removed.id, tags: removed.tags });
 });
