@@ -1,71 +1,141 @@
 /**
- * HTML pages, server-rendered with Hono's JSX: small, readable, no client framework.
+ * HTML pages, server-rendered with Hono's JSX (views in src/pages/): small, readable, no client
+ * framework and no script at all.
+ *   GET /                      the tag directory, grouped by type, with subscribe links
+ *   GET /tags/{type}           the tags of one type (the category `domain`/`scheme` feeds carry)
+ *   GET /tags/{type}/{slug}    one tag: subscribe links, autodiscovery, its latest articles
+ *   GET /articles/{id}         one article
+ *   GET /feed.xsl              the XSLT that turns an RSS or Atom feed opened in a browser into a page
+ * A non-canonical tag path answers 301 to the canonical one, as the feed routes do; an unknown tag
+ * or article answers a 404 page.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { etag } from "hono/etag";
 import type { Child } from "hono/jsx";
+import { secureHeaders } from "hono/secure-headers";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ARTICLE_ID_PATTERN } from "../domain/article";
+import { TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
 import type { AppEnv } from "../env";
-import { listTagRecords, type TagRecord } from "../store/tags";
+import { loadDirectory } from "../feeds/directory";
+import { ArticlePage } from "../pages/article";
+import { DirectoryPage, TagTypePage } from "../pages/directory";
+import { ErrorPage } from "../pages/error";
+import { FEED_XSL } from "../pages/feed-xsl";
+import { htmlDocument } from "../pages/layout";
+import { TagPage } from "../pages/tag";
+import { resolveTagPath } from "../pages/tag-path";
+import { ENTRY_CURSOR_PATTERN, entryCursor, getArticle, listFeedEntries, resolveEntries } from "../store/articles";
+import { tagFeedKey } from "../store/keys";
 import { loadTaxonomy } from "../store/taxonomy";
-import { tagTypeLabel } from "../tags/resolve";
+import { tagTypeLabel, taxonomyTags } from "../tags/resolve";
+import { urlsFor } from "./site";
 
 export const pageRoutes = new Hono<AppEnv>();
 
-const STYLE = `
-body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1d1d1f;background:#fff}
-h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.2rem;margin-top:1.5rem;border-bottom:1px solid #ddd}
-ul{padding-left:1.2rem}code,pre{background:#f4f4f5;border-radius:4px;padding:0 .25rem}
-pre{padding:.5rem;overflow-x:auto}a{color:#0b57d0}.muted{color:#666}
-@media (prefers-color-scheme:dark){body{background:#121212;color:#e8e8e8}code,pre{background:#222}a{color:#8ab4f8}.muted{color:#aaa}}
-`;
+/** Articles on one tag page. */
+const TAG_PAGE_SIZE = 30;
 
-export function Layout(props: { title: string; head?: Child; children: Child }) {
-  return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{props.title}</title>
-        <style>{STYLE}</style>
-        {props.head}
-      </head>
-      <body>{props.children}</body>
-    </html>
-  );
+/** Pages change when articles arrive; a minute of caching costs little. */
+const PAGE_CACHE_CONTROL = "public, max-age=60";
+
+/**
+ * Pages are static HTML: no script may run (`script-src 'none'`), styles are the page's own inline
+ * sheet, images and media may come from anywhere over http(s) (articles embed their sources'),
+ * nothing may frame the page, rebase its URLs or submit a form from it.
+ */
+const secure = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'none'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", "https:", "http:", "data:"],
+    mediaSrc: ["'self'", "https:", "http:"],
+    objectSrc: ["'none'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  },
+  xFrameOptions: "DENY",
+});
+
+function page(c: Context<AppEnv>, body: Child, status: ContentfulStatusCode = 200): Response | Promise<Response> {
+  if (status === 200) c.header("cache-control", PAGE_CACHE_CONTROL);
+  return c.html(htmlDocument(body), status);
 }
 
-pageRoutes.get("/", async (c) => {
-  const [records, { index }] = await Promise.all([listTagRecords(c.env.KV), loadTaxonomy(c.env.KV)]);
-  const byType = new Map<string, TagRecord[]>();
-  for (const record of records) byType.set(record.type, [...(byType.get(record.type) ?? []), record]);
-  return c.html(
-    <Layout title="tagfeed">
-      <h1>tagfeed</h1>
-      <p>
-        News articles grouped by typed tags — parties, cities, people, topics — each served as a feed any reader can
-        subscribe to. Publishers push articles by signed webhook; upstream feeds are pulled on a schedule.
-      </p>
-      {records.length === 0 ? (
-        <p class="muted">No articles yet. Submit one with <code>npm run submit -- test/fixtures/seed-article.json</code>.</p>
-      ) : (
-        [...byType].map(([type, tags]) => (
-          <section>
-            <h2>{tagTypeLabel(index, type)}</h2>
-            <ul>
-              {tags.map((tag) => (
-                <li>
-                  {tag.name} <span class="muted">({tag.type}/{tag.slug})</span>
-                </li>
-              ))}
-            </ul>
-          </section>
-        ))
-      )}
-      <h2>API</h2>
-      <ul>
-        <li><code>POST /api/articles</code> — submit articles (Standard Webhooks signature)</li>
-        <li><code>GET /api/articles/{"{id}"}</code> — one article as JSON</li>
-        <li><code>GET /healthz</code> — health check</li>
-      </ul>
-    </Layout>,
+function notFoundPage(c: Context<AppEnv>, message: string): Response | Promise<Response> {
+  return page(c, <ErrorPage urls={urlsFor(c)} title="Not found" message={message} />, 404);
+}
+
+pageRoutes.get("/", secure, async (c) => {
+  const urls = urlsFor(c);
+  const groups = await loadDirectory(c.env.KV, urls);
+  return page(c, <DirectoryPage groups={groups} urls={urls} />);
+});
+
+pageRoutes.get("/tags/:type", secure, async (c) => {
+  const type = c.req.param("type");
+  const lowerType = type.toLowerCase();
+  if (!TAG_TYPE_PATTERN.test(lowerType)) return notFoundPage(c, "There is no such tag type.");
+  const urls = urlsFor(c);
+  if (type !== lowerType) return c.redirect(urls.tagType(lowerType), 301);
+  const [groups, { index }] = await Promise.all([loadDirectory(c.env.KV, urls, type), loadTaxonomy(c.env.KV)]);
+  const group = groups[0];
+  if (!group && taxonomyTags(index, type).length === 0) return notFoundPage(c, "There is no such tag type.");
+  return page(c, <TagTypePage type={type} label={tagTypeLabel(index, type)} group={group} urls={urls} />);
+});
+
+pageRoutes.get("/tags/:type/:slug", secure, async (c) => {
+  const urls = urlsFor(c);
+  const { index } = await loadTaxonomy(c.env.KV);
+  const resolved = await resolveTagPath(c.env.KV, index, c.req.param("type"), c.req.param("slug"));
+  if (!resolved.ok) return notFoundPage(c, "No tag is known by that name.");
+  const path = resolved.value;
+  if (path.kind === "redirect") return c.redirect(`${urls.tagPage(path.tag)}${new URL(c.req.url).search}`, 301);
+
+  const after = c.req.query("after");
+  if (after !== undefined && !ENTRY_CURSOR_PATTERN.test(after)) {
+    return page(c, <ErrorPage urls={urls} title="Bad page link" message="That page cursor is not one of ours." />, 400);
+  }
+  const feed = tagFeedKey(path.tag);
+  const { entries, more } = await listFeedEntries(c.env.KV, feed, { limit: TAG_PAGE_SIZE, after });
+  const { articles } = await resolveEntries(c.env.KV, entries);
+  const last = entries[entries.length - 1];
+  const { type, slug } = path.tag;
+  // The name is the taxonomy's or the tag record's; failing both, an article's copy of the tag.
+  const name =
+    path.tag.name ?? articles.flatMap((a) => a.tags).find((t) => t.type === type && t.slug === slug)?.name ?? slug;
+  const tag: Tag = { type, slug, name };
+  const pageUrl = urls.tagPage(tag);
+  return page(
+    c,
+    <TagPage
+      tag={tag}
+      typeLabel={tagTypeLabel(index, type)}
+      articles={articles}
+      older={more && last ? `${pageUrl}?after=${encodeURIComponent(entryCursor(feed, last))}` : undefined}
+      newest={after === undefined ? undefined : pageUrl}
+      urls={urls}
+    />,
   );
 });
+
+pageRoutes.get("/articles/:id", secure, async (c) => {
+  const id = c.req.param("id");
+  const article = ARTICLE_ID_PATTERN.test(id) ? await getArticle(c.env.KV, id) : null;
+  if (!article) return notFoundPage(c, "No article has that id. It may have been removed.");
+  return page(c, <ArticlePage article={article} urls={urlsFor(c)} />);
+});
+
+/**
+ * The feeds' stylesheet. Browsers fetch it once per feed view; it only changes with a deploy,
+ * so a day of caching, with an ETag for revalidation after that.
+ */
+pageRoutes.get("/feed.xsl", etag(), (c) =>
+  c.body(FEED_XSL, 200, {
+    "content-type": "text/xsl; charset=utf-8",
+    "cache-control": "public, max-age=86400",
+    "x-content-type-options": "nosniff",
+  }),
+);

@@ -1,0 +1,71 @@
+/** `GET /tags/{type}/{slug}` — one tag: subscribe links (and autodiscovery), its latest articles. */
+import type { Article } from "../domain/article";
+import type { Tag } from "../domain/tag";
+import type { SiteUrls } from "../feeds/urls";
+import { ArticleTeaser } from "./components";
+import { FeedAlternates, FeedLinks, Layout } from "./layout";
+
+export interface TagPageProps {
+  tag: Tag;
+  typeLabel: string;
+  articles: readonly Article[];
+  /** This page's URL with `?after=` for the next (older) page, when there is one. */
+  older: string | undefined;
+  /** Set when this is not the first page: the first page's URL. */
+  newest: string | undefined;
+  urls: SiteUrls;
+}
+
+/** The feed title readers show; the same words as the feed's own title (feeds/document.ts). */
+export const tagFeedTitle = (tag: Pick<Tag, "name">): string => `${tag.name} — tagfeed`;
+
+export function TagPage(props: TagPageProps) {
+  const { tag, urls } = props;
+  const feeds = urls.feeds(tag);
+  const page = urls.tagPage(tag);
+  return (
+    <Layout
+      title={`${tag.name} (${props.typeLabel}) — tagfeed`}
+      urls={urls}
+      canonical={page}
+      description={`News tagged ${tag.name} (${props.typeLabel}), as a web page and as RSS, Atom and JSON feeds.`}
+      head={<FeedAlternates title={tagFeedTitle(tag)} feeds={feeds} />}
+    >
+      <p class="muted small">
+        <a href={urls.tagType(tag.type)}>{props.typeLabel}</a>
+      </p>
+      <h1>{tag.name}</h1>
+      <div class="box">
+        <p>
+          <strong>Subscribe</strong>: <FeedLinks name={tag.name} feeds={feeds} />
+        </p>
+        <p class="small muted">
+          Copy a feed link into your feed reader (or give it this page's address: readers find the feeds themselves).
+        </p>
+      </div>
+      <h2>Latest articles</h2>
+      {props.articles.length === 0 ? (
+        <p class="muted">No articles{props.newest === undefined ? " yet" : " further back"}.</p>
+      ) : (
+        <ul class="plain">
+          {props.articles.map((article) => (
+            <ArticleTeaser article={article} urls={urls} />
+          ))}
+        </ul>
+      )}
+      {(props.older !== undefined || props.newest !== undefined) && (
+        <nav aria-label="Pages">
+          <p>
+            {props.newest !== undefined && <a href={props.newest}>Newest articles</a>}
+            {props.newest !== undefined && props.older !== undefined && " · "}
+            {props.older !== undefined && (
+              <a href={props.older} rel="next">
+                Older articles
+              </a>
+            )}
+          </p>
+        </nav>
+      )}
+    </Layout>
+  );
+}
