@@ -14,12 +14,9 @@ import { httpDate, isNotModified } from "../http/conditional";
 import { ApiError } from "../http/errors";
 import type { FeedFormat } from "../render/feed-document";
 import { ENTRY_CURSOR_PATTERN } from "../store/articles";
-import { getFeedVersion } from "../store/feed-versions";
-import { tagFeedKey } from "../store/keys";
-import { getTagRecord } from "../store/tags";
+import { resolveTagPath } from "../feeds/tag-path";
 import { loadTaxonomy } from "../store/taxonomy";
 import { findTag, tagTypeLabel } from "../tags/resolve";
-import { slugify } from "../tags/slugify";
 import { urlsFor } from "./site";
 
 export const feedRoutes = new Hono<AppEnv>();
@@ -38,24 +35,21 @@ feedRoutes.get("/:type/:file", async (c) => {
   const dot = file.lastIndexOf(".");
   const format = parseFormat(dot < 0 ? "" : file.slice(dot + 1));
   const type = c.req.param("type");
-  const name = file.slice(0, dot);
+  const segment = file.slice(0, dot);
   const { index } = await loadTaxonomy(c.env.KV);
 
-  const lowerType = type.toLowerCase();
-  if (!TAG_TYPE_PATTERN.test(lowerType)) throw notFound();
-  const found = findTag(index, lowerType, name);
-  if (found) {
-    if (!found.canonical || type !== lowerType) return redirect(c, found.tag, format);
-    return respond(c, found.tag, format, found.tag, tagTypeLabel(index, lowerType));
+  // The hot path costs no extra read: a taxonomy tag or a canonical-looking slug goes straight
+  // to serveFeed, which tells an unknown tag by its missing feed version and tag record.
+  const found = findTag(index, type, segment);
+  if (found?.canonical && TAG_TYPE_PATTERN.test(type)) {
+    return respond(c, found.tag, format, found.tag, tagTypeLabel(index, type));
   }
-  if (type === lowerType && TAG_SLUG_PATTERN.test(name)) {
-    return respond(c, { type, slug: name }, format, undefined, tagTypeLabel(index, type));
+  if (!found && TAG_TYPE_PATTERN.test(type) && TAG_SLUG_PATTERN.test(segment)) {
+    return respond(c, { type, slug: segment }, format, undefined, tagTypeLabel(index, type));
   }
-  // Not canonical and not in the taxonomy: a stored tag under the slug of that name?
-  const slug = slugify(name);
-  const exists = (await getFeedVersion(c.env.KV, tagFeedKey({ type: lowerType, slug }))) ?? (await getTagRecord(c.env.KV, lowerType, slug));
-  if (!exists) throw notFound();
-  return redirect(c, { type: lowerType, slug }, format);
+  const resolved = await resolveTagPath(c.env.KV, index, type, segment);
+  if (!resolved.ok) throw notFound();
+  return redirect(c, resolved.value.tag, format);
 });
 
 function parseFormat(ext: string): FeedFormat {

@@ -24,7 +24,7 @@ import { ErrorPage } from "../pages/error";
 import { FEED_XSL } from "../pages/feed-xsl";
 import { htmlDocument } from "../pages/layout";
 import { TagPage } from "../pages/tag";
-import { resolveTagPath } from "../pages/tag-path";
+import { resolveTagPath } from "../feeds/tag-path";
 import { ENTRY_CURSOR_PATTERN, entryCursor, getArticle, listFeedEntries, resolveEntries } from "../store/articles";
 import { tagFeedKey } from "../store/keys";
 import { loadTaxonomy } from "../store/taxonomy";

@@ -1,6 +1,7 @@
 /**
  * What a `/tags/{type}/{segment}` path names, decided as the feed routes decide it
- * (routes/feeds.ts), so a tag's page and its feeds agree on which URLs exist:
+ * (routes/feeds.ts uses it for every path that is not plainly canonical), so a tag's page and
+ * its feeds agree on which URLs exist:
  * - the taxonomy's canonical slug → that tag;
  * - any other spelling the taxonomy knows (former slug, alias, name, other case, Cyrillic,
  *   percent-encoded or not), or an upper-case type → redirect to the canonical path;
