@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { FieldError } from "../domain/result";
+import { StorageUnavailable } from "../store/guard";
 
 export class ApiError extends Error {
   constructor(
@@ -35,6 +36,12 @@ export function handleError(error: Error, c: Context): Response {
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     return c.json(errorBody(status, "http_error", error.message || "request refused"), status);
+  }
+  if (error instanceof StorageUnavailable) {
+    console.error("storage unavailable", error.operation, error.cause);
+    return c.json(errorBody(503, "storage_unavailable", "storage is briefly unavailable; nothing was half-stored; retry shortly"), 503, {
+      "Retry-After": "5",
+    });
   }
   console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, error);
   return c.json(errorBody(500, "internal_error", "something went wrong on our side; it has been logged"), 500);

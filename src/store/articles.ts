@@ -4,13 +4,14 @@
  *
  * Write protocol, so that an article is either fully indexed or not visible (no transactions
  * in KV, and a Worker can die between two writes):
- *   1. put every index key of the new version (metadata carries the article's `rev`);
+ *   1. put the index keys the new version adds (metadata: the `rev` and time that wrote it);
  *   2. put `article:{id}` — the commit point;
  *   3. delete the index keys of the previous version that the new one no longer has;
  *   4. bump the version of every feed it entered, changed in or left (feed-versions.ts).
- * A reader accepts an index entry only when the article exists, has the entry's `rev`, and
- * still claims that key; anything else is a write in flight or debris of a crash, skipped
- * (and, once older than the grace period, reported as repairable).
+ * The article record is the truth: a reader accepts an index entry only when the article exists
+ * and still claims that key; anything else is a write in flight or debris of a crash, skipped.
+ * So a failure at any step leaves either the old version or the new one visible, never a mix:
+ * before step 2 the old record still claims its keys, after it the new one claims its own.
  * Deleting runs the other way: the article first (it vanishes from every feed at once), then
  * its index keys.
  */
@@ -19,7 +20,7 @@ import { parseIsoDate } from "../domain/article";
 import { bumpFeedVersions } from "./feed-versions";
 import { ALL_FEED, type FeedKey, articleKey, idFromIndexKey, indexKey, indexPrefix, tagFeedKey } from "./keys";
 
-/** Metadata on every index key: which version of the article wrote it, and when (unix s). */
+/** Metadata on every index key: which version of the article wrote it, and when (unix s): for repair and debugging. */
 export interface IndexEntryMeta {
   r: string;
   w: number;
@@ -76,14 +77,17 @@ export async function writeArticle(
 ): Promise<{ writes: number; deletes: number }> {
   const meta: IndexEntryMeta = { r: next.rev, w: Math.floor(nowMs / 1000) };
   const nextKeys = indexKeysOf(next);
-  await Promise.all(nextKeys.map((key) => kv.put(key, "", { metadata: meta })));
+  const had = new Set(previous ? indexKeysOf(previous) : []);
+  // Keys the previous version already has stay as they are: the record decides what is visible.
+  const added = nextKeys.filter((key) => !had.has(key));
+  await Promise.all(added.map((key) => kv.put(key, "", { metadata: meta })));
   await kv.put(articleKey(next.id), JSON.stringify(next));
   const keep = new Set(nextKeys);
   const stale = previous ? indexKeysOf(previous).filter((key) => !keep.has(key)) : [];
   await Promise.all(stale.map((key) => kv.delete(key)));
   const touched = [...feedsOf(next), ...(previous ? feedsOf(previous) : [])];
   await bumpFeedVersions(kv, touched, nowMs);
-  return { writes: nextKeys.length + 1 + new Set(touched).size, deletes: stale.length };
+  return { writes: added.length + 1 + new Set(touched).size, deletes: stale.length };
 }
 
 /** Removes an article from every feed. Returns the removed article, or null if there was none. */
@@ -146,7 +150,7 @@ export async function resolveEntries(
   const pending: IndexEntry[] = [];
   for (const entry of entries) {
     const article = byId.get(entry.id);
-    if (article && entry.meta?.r === article.rev && indexKeysOf(article).includes(entry.key)) {
+    if (article && indexKeysOf(article).includes(entry.key)) {
       articles.push(article);
     } else {
       pending.push(entry);

@@ -28,7 +28,7 @@ export interface SnapshotMeta {
 }
 
 /** A snapshot outlives its version by at most this long; old versions simply expire. */
-const SNAPSHOT_TTL_SECONDS = 60 * 60;
+const SNAPSHOT_TTL_SECONDS = 15 * 60;
 
 export async function bumpFeedVersions(kv: KVNamespace, feeds: readonly FeedKey[], nowMs: number): Promise<void> {
   const token = `${nowMs.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
