@@ -69,7 +69,7 @@ export function parseIsoDate(value: string): number | undefined {
   const year = Number(y), month = Number(mo), day = Number(d);
   const hour = Number(h), minute = Number(mi), second = Number(s);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return undefined;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const daysInMonth = [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
   if (day > daysInMonth) return undefined;
   let offsetMinutes = 0;
   if (zone !== "Z" && zone !== "z") {
@@ -82,7 +82,9 @@ export function parseIsoDate(value: string): number | undefined {
   }
   const ms = Number((frac + "000").slice(0, 3));
   // A leap second (:60) is folded onto the next second, as Date does.
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
+  date.setUTCFullYear(year); // Date.UTC maps years 0-99 to 1900-1999.
+  return date.getTime() - offsetMinutes * 60_000;
 }
 
 const ShortTextSchema = z.string().trim().max(LIMITS.shortTextLength);

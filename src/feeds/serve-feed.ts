@@ -9,10 +9,7 @@
  * So a rendered feed costs two KV reads, whatever its item count.
  */
 import type { Tag } from "../domain/tag";
-import type { FeedFormat } from "../render/feed-document";
-import { renderAtom1 } from "../render/atom1";
-import { renderJsonFeed } from "../render/json-feed";
-import { renderRss2 } from "../render/rss2";
+import { FEED_CONTENT_TYPES, type FeedFormat, renderFeed } from "../render";
 import { entryCursor, listFeedEntries, resolveEntries } from "../store/articles";
 import { type FeedVersion, getFeedVersion, getSnapshot, putSnapshot } from "../store/feed-versions";
 import { ALL_FEED, type FeedKey, tagFeedKey } from "../store/keys";
@@ -22,14 +19,6 @@ import type { SiteUrls } from "./urls";
 
 /** Bump when rendering changes, so snapshots of the old renderer are not served. */
 const RENDER_REVISION = "1";
-
-export const FEED_CONTENT_TYPES: Readonly<Record<FeedFormat, string>> = {
-  rss: "application/rss+xml; charset=utf-8",
-  atom: "application/atom+xml; charset=utf-8",
-  json: "application/feed+json; charset=utf-8",
-};
-
-const RENDERERS = { rss: renderRss2, atom: renderAtom1, json: renderJsonFeed } as const;
 
 export interface FeedRequest {
   /** The canonical tag, or undefined for the feed of every article. */
@@ -104,7 +93,7 @@ export async function serveFeed(
     return served;
   }
 
-  const rendered = await renderFeed(kv, feed, request, tag, version);
+  const rendered = await renderStoredFeed(kv, feed, request, tag, version);
   const served: ServedFeed = { ...rendered.feed, layer: "rendered" };
   if (rendered.complete) {
     defer(
@@ -119,7 +108,7 @@ export async function serveFeed(
   return served;
 }
 
-async function renderFeed(
+async function renderStoredFeed(
   kv: KVNamespace,
   feed: FeedKey,
   request: FeedRequest,
@@ -151,7 +140,7 @@ async function renderFeed(
     },
     request.urls,
   );
-  const bytes = new TextEncoder().encode(RENDERERS[request.format](document));
+  const bytes = new TextEncoder().encode(renderFeed(request.format, document).body);
   const body = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   return {
     feed: { body, etag: await etagOf(bytes), lastModified: changedMs, contentType: FEED_CONTENT_TYPES[request.format] },
