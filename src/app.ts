@@ -4,24 +4,35 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { errorBody, handleError } from "./http/errors";
-import { guardKv } from "./store/guard";
+import { formatKvCounts, guardKv, newKvCounts } from "./store/guard";
 import { articleRoutes } from "./routes/articles";
 import { feedRoutes } from "./routes/feeds";
 import { pageRoutes } from "./routes/pages";
 import { tagRoutes } from "./routes/tags";
+import { taxonomyRoutes } from "./routes/taxonomy";
 
 export const app = new Hono<AppEnv>();
 
 // Every KV failure becomes StorageUnavailable, answered 503 + Retry-After (store/guard.ts).
+// With KV_COUNT=true (benchmarks: bench/run.mjs) the request's KV operations are counted and
+// reported in `x-tagfeed-kv`; writes deferred with waitUntil land after the answer, uncounted.
 app.use(async (c, next) => {
-  c.env = { ...c.env, KV: guardKv(c.env.KV) };
+  if (c.env.KV_COUNT !== "true") {
+    c.env = { ...c.env, KV: guardKv(c.env.KV) };
+    await next();
+    return;
+  }
+  const counts = newKvCounts();
+  c.env = { ...c.env, KV: guardKv(c.env.KV, counts) };
   await next();
+  c.header("x-tagfeed-kv", formatKvCounts(counts));
 });
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/api/articles", articleRoutes);
 app.route("/feeds", feedRoutes);
 app.route("/", tagRoutes);
+app.route("/", taxonomyRoutes);
 app.route("/", pageRoutes);
 
 app.notFound((c) => c.json(errorBody(404, "not_found", "no such route"), 404));

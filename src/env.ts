@@ -9,6 +9,16 @@ export interface Env {
   PUBLIC_ORIGIN?: string;
   /** "true" lets sources point at loopback and private addresses (local testing only). */
   ALLOW_PRIVATE_SOURCES?: string;
+  /** "true" counts KV operations per request into an `x-tagfeed-kv` header (benchmarks only; see store/guard.ts). */
+  KV_COUNT?: string;
+  /** Refresh job limits per cron tick (defaults and meaning: src/refresh/config.ts). */
+  REFRESH_MAX_SOURCES?: string;
+  REFRESH_SUBREQUESTS?: string;
+  REFRESH_KV_OPS?: string;
+  REFRESH_WALL_MS?: string;
+  REFRESH_CONCURRENCY?: string;
+  REFRESH_FETCH_TIMEOUT_MS?: string;
+  REFRESH_MAX_BYTES?: string;
 }
 
 export type AppEnv = { Bindings: Env };

@@ -10,6 +10,7 @@
  * | `taxonomy`                            | the Taxonomy document (JSON)  | —                     |
  * | `fv:{feedKey}`                        | FeedVersion (JSON)            | —                     |
  * | `snap:{feedKey}:{variant}:{version}`  | a rendered feed body          | SnapshotMeta          |
+ * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
  *
  * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
  * (feed, article) means concurrent writers never touch the same key: no read-modify-write of a
@@ -19,6 +20,15 @@
  * `fv:{feedKey}` is the feed's version: rewritten (blind put, never read-modify-write) after every
  * change to the feed, so a reader finds the current rendered snapshot with two reads
  * (`fv:`, then `snap:`) and never lists or re-renders an unchanged feed.
+ *
+ * `taxonomy` is the one key edited by read-modify-write (store/taxonomy.ts): only admins edit it,
+ * rarely; concurrent edits are last-writer-wins unless the admin API's `If-Match` (the
+ * document's digest as ETag) refuses an edit made from a stale copy. A merge (store/merge.ts)
+ * rewrites the moved articles through the normal write protocol and deletes `tag:{type}:{from}`.
+ *
+ * `source:{sourceId}` is one upstream feed (store/sources.ts). Its metadata carries when it is next
+ * due, so the cron finds due sources with `list({prefix: "source:"})` alone (one operation per
+ * 1000 sources) and reads only the records it will refresh.
  */
 import type { Tag } from "../domain/tag";
 
@@ -62,3 +72,6 @@ export const feedVersionKey = (feed: FeedKey): string => `fv:${feed}`;
 
 export const snapshotKey = (feed: FeedKey, variant: string, version: string): string =>
   `snap:${feed}:${variant}:${version}`;
+
+export const SOURCE_PREFIX = "source:";
+export const sourceKey = (id: string): string => `${SOURCE_PREFIX}${id}`;

@@ -1,11 +1,13 @@
 /**
  * Tag records: one key per tag that has ever held an article, so the directory, `/api/tags`
  * and feed routing know which tags exist beyond the taxonomy. Written only when a tag is new
- * or its display name changed: never a read-modify-write of a shared list.
+ * or its display name changed: never a read-modify-write of a shared list. A merge deletes the
+ * record of the tag it emptied (its URL then redirects through the taxonomy).
  */
 import { z } from "zod";
 import { TagSchema, type Tag } from "../domain/tag";
-import { TAG_PREFIX, tagKey } from "./keys";
+import { bumpFeedVersions } from "./feed-versions";
+import { TAG_PREFIX, tagFeedKey, tagKey } from "./keys";
 
 export const TagRecordSchema = TagSchema.extend({ created: z.string() });
 export type TagRecord = z.infer<typeof TagRecordSchema>;
@@ -31,6 +33,27 @@ export async function ensureTagRecords(kv: KVNamespace, tags: readonly Tag[], no
 export async function getTagRecord(kv: KVNamespace, type: string, slug: string): Promise<TagRecord | null> {
   const parsed = TagRecordSchema.safeParse(await kv.get(tagKey({ type, slug }), "json"));
   return parsed.success ? parsed.data : null;
+}
+
+/**
+ * After the taxonomy renamed a tag (same slug, new display name): the record takes the new name
+ * (the directory lists it so) and the tag's feed version is bumped, so its snapshot is rendered
+ * again with the new title. Stored articles keep the name they were tagged with. Returns whether
+ * a record existed; a tag without one has no articles and nothing rendered to refresh.
+ */
+export async function renameTagRecord(kv: KVNamespace, tag: Tag, nowMs: number): Promise<boolean> {
+  const record = await getTagRecord(kv, tag.type, tag.slug);
+  if (!record) return false;
+  if (record.name !== tag.name) {
+    const next: TagRecord = { ...record, name: tag.name };
+    await kv.put(tagKey(tag), JSON.stringify(next));
+  }
+  await bumpFeedVersions(kv, [tagFeedKey(tag)], nowMs);
+  return true;
+}
+
+export async function deleteTagRecord(kv: KVNamespace, tag: Pick<Tag, "type" | "slug">): Promise<void> {
+  await kv.delete(tagKey(tag));
 }
 
 /** Every tag record (optionally of one type), sorted by type then slug. */

@@ -1,15 +1,32 @@
 /**
  * The taxonomy document in KV (`taxonomy`), falling back to the shipped default. The compiled
  * index is memoized per isolate on the stored text, so a warm Worker compiles it once per edit.
+ * There is no TTL: every load reads the key (one KV read) and compares the text, so an edit is
+ * seen by the next request of any isolate as soon as KV serves the new value; `saveTaxonomy`
+ * also replaces the memo, so the isolate that made the edit never recompiles it.
+ *
+ * The document is the one key tagfeed edits by read-modify-write. That is acceptable because
+ * only admins edit it, rarely; concurrent edits are last-writer-wins. The `etag` (a digest of the
+ * document as served) lets the admin API honour `If-Match`, so an edit made from a stale copy is
+ * refused with 412 instead of silently undoing another. (KV has no compare-and-swap: two edits
+ * racing within the same moment, or across locations within KV's propagation delay, can still
+ * both pass the check — the window is small for human-paced edits, not zero.)
  */
 import { type Taxonomy, TaxonomySchema } from "../domain/taxonomy";
 import { DEFAULT_TAXONOMY } from "../tags/default-taxonomy";
 import { type TaxonomyIndex, compileTaxonomy } from "../tags/resolve";
 import { TAXONOMY_KEY } from "./keys";
 
-let memo: { raw: string | null; taxonomy: Taxonomy; index: TaxonomyIndex } | undefined;
+export interface LoadedTaxonomy {
+  taxonomy: Taxonomy;
+  index: TaxonomyIndex;
+  /** Strong entity tag of the document as served (`"…"`), for ETag / If-Match. */
+  etag: string;
+}
 
-export async function loadTaxonomy(kv: KVNamespace): Promise<{ taxonomy: Taxonomy; index: TaxonomyIndex }> {
+let memo: ({ raw: string | null } & LoadedTaxonomy) | undefined;
+
+export async function loadTaxonomy(kv: KVNamespace): Promise<LoadedTaxonomy> {
   const raw = await kv.get(TAXONOMY_KEY, "text");
   if (memo && memo.raw === raw) return memo;
   let taxonomy = DEFAULT_TAXONOMY;
@@ -17,13 +34,27 @@ export async function loadTaxonomy(kv: KVNamespace): Promise<{ taxonomy: Taxonom
     const parsed = TaxonomySchema.safeParse(safeJson(raw));
     // A stored document is validated on the way in; one that no longer parses falls back to the default.
     if (parsed.success) taxonomy = parsed.data;
+    else console.error("stored taxonomy does not parse; serving the default", parsed.error.issues.slice(0, 5));
   }
-  memo = { raw, taxonomy, index: compileTaxonomy(taxonomy) };
+  memo = { raw, taxonomy, index: compileTaxonomy(taxonomy), etag: await taxonomyEtag(taxonomy) };
   return memo;
 }
 
-export async function saveTaxonomy(kv: KVNamespace, taxonomy: Taxonomy): Promise<void> {
-  await kv.put(TAXONOMY_KEY, JSON.stringify(taxonomy));
+/** Stores a validated document and makes it this isolate's memo. Returns it as loaded. */
+export async function saveTaxonomy(kv: KVNamespace, taxonomy: Taxonomy): Promise<LoadedTaxonomy> {
+  const raw = JSON.stringify(taxonomy);
+  await kv.put(TAXONOMY_KEY, raw);
+  memo = { raw, taxonomy, index: compileTaxonomy(taxonomy), etag: await taxonomyEtag(taxonomy) };
+  return memo;
+}
+
+/** The document as served by `GET /api/taxonomy`: the ETag is a digest of exactly these bytes. */
+export const serializeTaxonomy = (taxonomy: Taxonomy): string => `${JSON.stringify(taxonomy, null, 2)}\n`;
+
+async function taxonomyEtag(taxonomy: Taxonomy): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(serializeTaxonomy(taxonomy)));
+  const hex = [...new Uint8Array(digest).subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `"tx-${hex}"`;
 }
 
 function safeJson(raw: string): unknown {
