@@ -47,6 +47,21 @@ export async function normalizeArticle(
   if (updatedMs !== undefined && (updatedMs < 0 || updatedMs > context.nowMs + LIMITS.futureSkewMs)) {
     errors.push({ path: at("updated"), reason: "must be a date-time after 1970-01-01 and not more than 2 days in the future" });
   }
+  // Names are cleaned before the checks: one made only of characters XML cannot carry (a lone
+  // surrogate, a control) would be stored empty or unservable, so it is refused like a title.
+  const tagInputs: TagInput[] = [];
+  (input.tags ?? []).forEach((tag, i) => {
+    const name = cleanLine(typeof tag === "string" ? tag : tag.name);
+    if (name === "") errors.push({ path: at(`tags[${i}]`), reason: "must contain visible text" });
+    else tagInputs.push(typeof tag === "string" ? name : { type: tag.type, name });
+  });
+  const authors = (input.authors ?? []).map((a, i) => {
+    const name = cleanLine(a.name);
+    if (name === "") errors.push({ path: at(`authors[${i}].name`), reason: "must contain visible text" });
+    return { name, ...(a.url !== undefined && { url: new URL(a.url).href }) };
+  });
+  const sourceName = input.source ? cleanLine(input.source.name) : undefined;
+  if (sourceName === "") errors.push({ path: at("source.name"), reason: "must contain visible text" });
   if (errors.length > 0 || publishedMs === undefined) return err(errors);
 
   const summary = optional(input.summary === undefined ? undefined : cleanBlock(htmlToText(input.summary)));
@@ -54,7 +69,6 @@ export async function normalizeArticle(
   const contentText = optional(input.content_text === undefined ? undefined : cleanBlock(input.content_text));
   const section = optional(input.section === undefined ? undefined : cleanLine(input.section));
 
-  const tagInputs: TagInput[] = [...(input.tags ?? [])];
   if (section !== undefined) tagInputs.push({ type: "section", name: section });
 
   const draft: Omit<ArticleDraft, "rev"> = {
@@ -66,12 +80,12 @@ export async function normalizeArticle(
     ...(contentText !== undefined && { content_text: contentText }),
     published: new Date(publishedMs).toISOString(),
     ...(updatedMs !== undefined && { updated: new Date(updatedMs).toISOString() }),
-    authors: (input.authors ?? []).map((a) => ({ name: cleanLine(a.name), ...(a.url !== undefined && { url: new URL(a.url).href }) })),
+    authors,
     ...(input.language !== undefined && { language: input.language }),
     ...(input.image !== undefined && { image: new URL(input.image).href }),
     ...(section !== undefined && { section }),
     sources: input.source
-      ? [{ name: cleanLine(input.source.name), ...(input.source.url !== undefined && { url: new URL(input.source.url).href }) }]
+      ? [{ name: sourceName ?? "", ...(input.source.url !== undefined && { url: new URL(input.source.url).href }) }]
       : [],
     enclosures: (input.enclosures ?? []).map((e) => ({
       url: new URL(e.url).href,
@@ -80,7 +94,12 @@ export async function normalizeArticle(
     })),
     tags: resolveTags(context.taxonomy, tagInputs),
   };
-  return ok({ ...draft, rev: await contentRev(draft) });
+  return ok(await reviseDraft(draft));
+}
+
+/** The draft with its `rev`: the digest of everything but the stamps. Every writer of content uses it. */
+export async function reviseDraft(content: Omit<ArticleDraft, "rev">): Promise<ArticleDraft> {
+  return { ...content, rev: await contentRev(content) };
 }
 
 const optional = (text: string | undefined): string | undefined => (text === undefined || text === "" ? undefined : text);

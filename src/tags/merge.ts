@@ -21,8 +21,7 @@ import type { Article } from "../domain/article";
 import { type FieldError, type Result, err, ok } from "../domain/result";
 import { TagNameSchema, TagSlugSchema, TagTypeSchema, type Tag } from "../domain/tag";
 import { TagTypeDefSchema, type TagTypeDef, type Taxonomy, type TaxonomyEntry, TaxonomyEntrySchema, TaxonomySchema } from "../domain/taxonomy";
-import { contentRev } from "../ingest/ids";
-import type { ArticleDraft } from "../ingest/normalize";
+import { type ArticleDraft, reviseDraft } from "../ingest/normalize";
 import { joinPath } from "../ingest/submission";
 import { type TaxonomyIndex, compileTaxonomy } from "./resolve";
 import { matchKey, slugify } from "./slugify";
@@ -224,11 +223,6 @@ export function mergeTags(taxonomy: Taxonomy, from: TagRef & { name?: string | u
   const tag: Tag = { type, name: merged.name, slug: into.slug };
   if (!changed) return ok({ taxonomy, into: tag, changed });
   return commit(taxonomy, entries, types, entries.indexOf(merged), { into: tag, changed });
-}
-
-/** `rev` of an article's content: the digest normalize computes over a draft (ingest/ids.ts). */
-export async function reviseDraft(content: Omit<ArticleDraft, "rev">): Promise<ArticleDraft> {
-  return { ...content, rev: await contentRev(content) };
 }
 
 /**
