@@ -8,6 +8,7 @@ import { formatKvCounts, guardKv, newKvCounts } from "./store/guard";
 import { articleRoutes } from "./routes/articles";
 import { feedRoutes } from "./routes/feeds";
 import { pageRoutes } from "./routes/pages";
+import { sourceRoutes } from "./routes/sources";
 import { tagRoutes } from "./routes/tags";
 import { taxonomyRoutes } from "./routes/taxonomy";
 
@@ -30,6 +31,7 @@ app.use(async (c, next) => {
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/api/articles", articleRoutes);
+app.route("/api/sources", sourceRoutes);
 app.route("/feeds", feedRoutes);
 app.route("/", tagRoutes);
 app.route("/", taxonomyRoutes);

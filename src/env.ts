@@ -19,6 +19,8 @@ export interface Env {
   REFRESH_CONCURRENCY?: string;
   REFRESH_FETCH_TIMEOUT_MS?: string;
   REFRESH_MAX_BYTES?: string;
+  /** Rate limit of the write routes per client IP (wrangler.jsonc `ratelimits`; src/http/rate-limit.ts). None when absent. */
+  WRITE_LIMITER?: RateLimit;
 }
 
 export type AppEnv = { Bindings: Env };

@@ -11,7 +11,7 @@
  * - anything else → missing.
  */
 import { type Result, err, ok } from "../domain/result";
-import { TAG_SLUG_PATTERN, TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
+import { MAX_SLUG_LENGTH, TAG_SLUG_PATTERN, TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
 import { getFeedVersion } from "../store/feed-versions";
 import { tagFeedKey } from "../store/keys";
 import { getTagRecord } from "../store/tags";
@@ -38,7 +38,8 @@ export async function resolveTagPath(
     return ok({ kind: "tag", tag: found.tag });
   }
 
-  const canonical = type === lowerType && TAG_SLUG_PATTERN.test(segment);
+  // Longer than a slug can be: not canonical (and never a KV key, which KV caps at 512 bytes).
+  const canonical = type === lowerType && segment.length <= MAX_SLUG_LENGTH && TAG_SLUG_PATTERN.test(segment);
   const slug = canonical ? segment : slugify(segment);
   if (!TAG_SLUG_PATTERN.test(slug)) return err("missing");
   const record = await getTagRecord(kv, lowerType, slug);

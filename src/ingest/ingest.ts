@@ -7,11 +7,24 @@
  *   reads: ceil(n/100) bulk article reads + ceil(tags/100) bulk tag-record reads;
  *   writes per new or changed article: 1 record + 1 per feed (all + one per tag), plus a tag record
  *   for each tag seen for the first time; an update also deletes the index keys it no longer has.
+ *
+ * Two entry points with different semantics for an article that already exists:
+ * - `ingestArticles` (webhook): the publisher owns its article; a changed submission replaces the
+ *   stored version (tags it lost no longer list it).
+ * - `ingestUpstream` (refresh job): several feeds may carry the same story (one article, its id
+ *   derived from the canonical URL). Replacing would make the article flip between the feeds'
+ *   versions on every refresh, each flip a write, and drop every source but the last. So an
+ *   upstream draft is merged (`mergeUpstream`): the sources and the tags are unions; the content
+ *   is replaced only by the source that first brought the article (its first source); and a date
+ *   the refresh job invented for an undated item never replaces the stored one. A merge that
+ *   changes nothing writes nothing.
  */
-import type { Article } from "../domain/article";
+import type { Article, SourceRef } from "../domain/article";
 import type { Tag } from "../domain/tag";
-import { getArticles, writeArticle } from "../store/articles";
+import { feedsOf, getArticles, writeArticle } from "../store/articles";
+import { bumpFeedVersions } from "../store/feed-versions";
 import { ensureTagRecords } from "../store/tags";
+import { contentRev } from "./ids";
 import type { ArticleDraft } from "./normalize";
 import { stampArticle } from "./normalize";
 
@@ -46,4 +59,134 @@ function uniqueTags(tags: readonly Tag[]): Tag[] {
   const byKey = new Map<string, Tag>();
   for (const tag of tags) byKey.set(`${tag.type}/${tag.slug}`, tag);
   return [...byKey.values()];
+}
+
+/** An upstream item after normalize, and whether its `published` was invented (the fetch time). */
+export interface UpstreamDraft {
+  draft: ArticleDraft;
+  inventedDate: boolean;
+}
+
+export interface UpstreamIngestOptions {
+  /**
+   * At most this many KV operations for writing (an estimate per article: index keys, record,
+   * feed versions, stale index keys, new tag records). Changed articles past it are not written
+   * and counted `deferred`, for the next refresh. Default: unlimited.
+   */
+  maxWriteOps?: number;
+}
+
+export interface UpstreamIngestResult {
+  outcomes: IngestOutcome[];
+  /** Changed articles left unwritten because `maxWriteOps` ran out. */
+  deferred: number;
+  /** KV operations used (reads exact, writes estimated from above). */
+  kvOps: number;
+}
+
+/**
+ * Stores upstream drafts with merge semantics (see the header). Drafts repeating an id already in
+ * the batch are ignored (a feed listing one story twice). Order matters: when `maxWriteOps` runs
+ * out, the earliest drafts (a feed's newest items, for most feeds) are the ones written.
+ */
+export async function ingestUpstream(
+  kv: KVNamespace,
+  items: readonly UpstreamDraft[],
+  nowMs: number,
+  options: UpstreamIngestOptions = {},
+): Promise<UpstreamIngestResult> {
+  const unique = new Map<string, UpstreamDraft>();
+  for (const item of items) if (!unique.has(item.draft.id)) unique.set(item.draft.id, item);
+  const batch = [...unique.values()];
+  const previous = await getArticles(kv, batch.map((b) => b.draft.id));
+  let kvOps = Math.ceil(batch.length / 100);
+
+  const budget = options.maxWriteOps ?? Number.POSITIVE_INFINITY;
+  let planned = 0;
+  let deferred = 0;
+  const changed: { next: Article; prev: Article | null }[] = [];
+  const outcomes: IngestOutcome[] = [];
+  for (const { draft, inventedDate } of batch) {
+    const prev = previous.get(draft.id) ?? null;
+    const merged = prev ? await mergeUpstream(prev, draft, inventedDate) : draft;
+    const base = { id: merged.id, tags: merged.tags, ...(merged.url !== undefined && { url: merged.url }) };
+    if (prev && prev.rev === merged.rev) {
+      outcomes.push({ ...base, status: "unchanged" });
+      continue;
+    }
+    const cost = writeCost(merged, prev);
+    if (deferred > 0 || planned + cost > budget) {
+      deferred += 1;
+      continue;
+    }
+    planned += cost;
+    changed.push({ next: stampArticle(merged, prev, nowMs), prev });
+    outcomes.push({ ...base, status: prev ? "updated" : "created" });
+  }
+
+  if (changed.length > 0) {
+    const tags = uniqueTags(changed.flatMap((c) => c.next.tags));
+    const nowIso = new Date(nowMs).toISOString();
+    for (let start = 0; start < tags.length; start += 100) {
+      await ensureTagRecords(kv, tags.slice(start, start + 100), nowIso);
+      kvOps += 1;
+    }
+    await Promise.all(changed.map(({ next, prev }) => writeArticle(kv, next, prev, nowMs)));
+    if (changed.length > 1) {
+      // writeArticle bumps each feed's version once per article, concurrently; KV takes about one
+      // write a second per key, so some of those bumps can be refused. One more bump of every
+      // touched feed, after all index keys are in, makes sure the last version names them all.
+      const touched = [...new Set(changed.flatMap(({ next, prev }) => [...feedsOf(next), ...(prev ? feedsOf(prev) : [])]))];
+      await bumpFeedVersions(kv, touched, nowMs);
+      planned += touched.length;
+    }
+  }
+  return { outcomes, deferred, kvOps: kvOps + planned };
+}
+
+/**
+ * The stored article with an upstream draft merged in. Sources and tags: unions (stored ones
+ * first). Content: the draft's when it comes from the article's first source (its owner: the feed,
+ * or the publisher, that brought it first), else the stored content. A date invented for an
+ * undated item never replaces the stored one. `rev` is recomputed over the result, so an equal rev
+ * means nothing to write.
+ */
+export async function mergeUpstream(prev: Article, draft: ArticleDraft, inventedDate: boolean): Promise<ArticleDraft> {
+  const { received: _received, modified: _modified, rev: _prevRev, ...stored } = prev;
+  const { rev: _draftRev, ...incoming } = draft;
+  const owner = prev.sources[0];
+  const fromOwner = owner !== undefined && draft.sources.some((s) => sameSource(s, owner));
+  const content = fromOwner ? { ...incoming, ...(inventedDate && { published: prev.published }) } : stored;
+  const merged: Omit<ArticleDraft, "rev"> = {
+    ...content,
+    sources: unionBy(prev.sources, draft.sources, sourceKey),
+    tags: unionBy(prev.tags, draft.tags, (t) => `${t.type}/${t.slug}`),
+  };
+  return { ...merged, rev: await contentRev(merged) };
+}
+
+const sourceKey = (s: SourceRef): string => (s.url !== undefined ? `url:${s.url}` : `name:${s.name}`);
+
+function sameSource(a: SourceRef, b: SourceRef): boolean {
+  return a.url !== undefined && b.url !== undefined ? a.url === b.url : a.name === b.name;
+}
+
+function unionBy<T>(first: readonly T[], second: readonly T[], key: (value: T) => string): T[] {
+  const seen = new Set(first.map(key));
+  const union = [...first];
+  for (const value of second) {
+    const k = key(value);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    union.push(value);
+  }
+  return union;
+}
+
+/** Estimated KV operations to write `next` over `prev` (store/articles.ts write protocol, upper bound). */
+function writeCost(next: ArticleDraft, prev: Article | null): number {
+  const feeds = next.tags.length + 1;
+  const prevFeeds = prev ? prev.tags.length + 1 : 0;
+  // index puts + record + feed-version bumps (next ∪ prev) + stale deletes + new tag records
+  return feeds + 1 + (feeds + prevFeeds) + prevFeeds + next.tags.length;
 }

@@ -155,6 +155,8 @@ function walkHtml(input: string, handler: TreeHandler): void {
   const html = input.includes("\r") ? input.replace(/\r\n?/g, "\n") : input;
   const stack: string[] = [];
   const written: boolean[] = [];
+  /** Per stack index: the index of the topmost written element at or below it, or -1 (O(1) look-through). */
+  const lastWritten: number[] = [];
   const openCount = new Map<string, number>();
   /** Index in `stack` of the element whose content is being dropped, or -1. */
   let dropRoot = -1;
@@ -173,6 +175,7 @@ function walkHtml(input: string, handler: TreeHandler): void {
   const push = (name: string, isWritten: boolean): void => {
     stack.push(name);
     written.push(isWritten);
+    lastWritten.push(isWritten ? stack.length - 1 : (lastWritten[lastWritten.length - 1] ?? -1));
     openCount.set(name, (openCount.get(name) ?? 0) + 1);
     if (name === "svg" || name === "math") foreignDepth++;
   };
@@ -180,6 +183,7 @@ function walkHtml(input: string, handler: TreeHandler): void {
     const name = stack.pop();
     if (name === undefined) return;
     const wasWritten = written.pop() === true;
+    lastWritten.pop();
     openCount.set(name, (openCount.get(name) ?? 1) - 1);
     if (name === "svg" || name === "math") foreignDepth--;
     if (stack.length <= dropRoot) dropRoot = -1;
@@ -205,7 +209,20 @@ function walkHtml(input: string, handler: TreeHandler): void {
     }
     const closes = IMPLIED_CLOSE.get(name);
     if (closes) {
-      while (stack.length > 0 && closes.has(stack[stack.length - 1] ?? "")) pop();
+      for (;;) {
+        const top = stack.length - 1;
+        if (top < 0) break;
+        if (closes.has(stack[top] ?? "")) {
+          pop();
+          continue;
+        }
+        // Unwrapped elements leave nothing in the output, so they must not shield a written one
+        // under them (`<p><a href="javascript:x"><p>`): sanitizing the output again would close
+        // it, and sanitizing must be idempotent (src/ingest/submission.property.test.ts).
+        const below = lastWritten[top] ?? -1;
+        if (below < 0 || below === top || !closes.has(stack[below] ?? "")) break;
+        while (stack.length > below + 1) pop();
+      }
     }
     // A link inside a link is not HTML: the parser closes the outer one (adoption agency).
     if (name === "a") popThrough("a");

@@ -3,6 +3,7 @@
  *   POST   /api/articles        webhook submission (Standard Webhooks or admin bearer)
  *   GET    /api/articles/:id    one stored article as JSON
  *   DELETE /api/articles/:id    admin: remove it from every feed
+ * The write routes are rate-limited per client (http/rate-limit.ts) before the body is read.
  */
 import { Hono } from "hono";
 import { ARTICLE_ID_PATTERN, LIMITS } from "../domain/article";
@@ -10,6 +11,7 @@ import type { FieldError } from "../domain/result";
 import type { AppEnv } from "../env";
 import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
 import { ApiError, invalidFields } from "../http/errors";
+import { writeRateLimit } from "../http/rate-limit";
 import { ingestArticles } from "../ingest/ingest";
 import { type ArticleDraft, normalizeArticle } from "../ingest/normalize";
 import { parseSubmission } from "../ingest/submission";
@@ -20,7 +22,7 @@ import { authenticate, requireAdmin } from "./auth";
 
 export const articleRoutes = new Hono<AppEnv>();
 
-articleRoutes.post("/", async (c) => {
+articleRoutes.post("/", writeRateLimit, async (c) => {
   requireJson(c.req.raw);
   const body = await readBodyLimited(c.req.raw, LIMITS.bodyBytes);
   const submitter = await authenticate(c, body);
@@ -60,7 +62,7 @@ articleRoutes.get("/:id", async (c) => {
   return c.json(article);
 });
 
-articleRoutes.delete("/:id", requireAdmin, async (c) => {
+articleRoutes.delete("/:id", writeRateLimit, requireAdmin, async (c) => {
   const removed = await deleteArticle(c.env.KV, validId(c.req.param("id")), Date.now());
   if (!removed) throw new ApiError(404, "not_found", "no article with that id");
   return c.json({ deleted: removed.id, tags: removed.tags });

@@ -6,7 +6,7 @@
  * canonical one; an unknown tag or format 404. Conditional GET answers 304.
  */
 import { type Context, Hono } from "hono";
-import { TAG_SLUG_PATTERN, TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
+import { MAX_SLUG_LENGTH, TAG_SLUG_PATTERN, TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
 import type { AppEnv } from "../env";
 import { serveFeed } from "../feeds/serve-feed";
 import { DEFAULT_LIMIT, MAX_LIMIT, FEED_FORMATS } from "../feeds/urls";
@@ -44,7 +44,8 @@ feedRoutes.get("/:type/:file", async (c) => {
   if (found?.canonical && TAG_TYPE_PATTERN.test(type)) {
     return respond(c, found.tag, format, found.tag, tagTypeLabel(index, type));
   }
-  if (!found && TAG_TYPE_PATTERN.test(type) && TAG_SLUG_PATTERN.test(segment)) {
+  // A slug longer than any slug can be is not looked up: it would make a KV key past 512 bytes.
+  if (!found && TAG_TYPE_PATTERN.test(type) && segment.length <= MAX_SLUG_LENGTH && TAG_SLUG_PATTERN.test(segment)) {
     return respond(c, { type, slug: segment }, format, undefined, tagTypeLabel(index, type));
   }
   const resolved = await resolveTagPath(c.env.KV, index, type, segment);

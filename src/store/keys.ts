@@ -11,6 +11,7 @@
  * | `fv:{feedKey}`                        | FeedVersion (JSON)            | —                     |
  * | `snap:{feedKey}:{variant}:{version}`  | a rendered feed body          | SnapshotMeta          |
  * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
+ * | `repair:cursor`                       | RepairCursor (JSON)           | —                     |
  *
  * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
  * (feed, article) means concurrent writers never touch the same key: no read-modify-write of a
@@ -29,7 +30,13 @@
  * `source:{sourceId}` is one upstream feed (store/sources.ts). Its metadata carries when it is next
  * due, so the cron finds due sources with `list({prefix: "source:"})` alone (one operation per
  * 1000 sources) and reads only the records it will refresh.
+ *
+ * `repair:cursor` is where the index repair sweep (store/repair.ts) stopped: its phase (`index`:
+ * walking `idx:` keys for debris; `articles`: walking `article:` keys for missing index keys), the
+ * KV list cursor of the page it was on and the last key of that page it finished. Written by the
+ * cron only (one writer), at most once per call.
  */
+import { ARTICLE_ID_PATTERN } from "../domain/article";
 import type { Tag } from "../domain/tag";
 
 export const ALL_FEED = "all";
@@ -42,12 +49,21 @@ export type FeedKey = string;
 
 export const tagFeedKey = (tag: Pick<Tag, "type" | "slug">): FeedKey => `t/${tag.type}/${tag.slug}`;
 
-export const articleKey = (id: string): string => `article:${id}`;
+export const ARTICLE_PREFIX = "article:";
+export const articleKey = (id: string): string => `${ARTICLE_PREFIX}${id}`;
+
+/** The id in an `article:` key, or undefined when the key is not one. */
+export function articleIdFromKey(key: string): string | undefined {
+  if (!key.startsWith(ARTICLE_PREFIX)) return undefined;
+  const id = key.slice(ARTICLE_PREFIX.length);
+  return ARTICLE_ID_PATTERN.test(id) ? id : undefined;
+}
 
 export const invertTime = (ms: number): string =>
   String(MAX_TIME - Math.min(Math.max(Math.trunc(ms), 0), MAX_TIME)).padStart(TIME_WIDTH, "0");
 
-export const indexPrefix = (feed: FeedKey): string => `idx:${feed}:`;
+export const INDEX_PREFIX = "idx:";
+export const indexPrefix = (feed: FeedKey): string => `${INDEX_PREFIX}${feed}:`;
 
 export const indexKey = (feed: FeedKey, publishedMs: number, id: string): string =>
   `${indexPrefix(feed)}${invertTime(publishedMs)}:${id}`;
@@ -60,6 +76,17 @@ export function idFromIndexKey(feed: FeedKey, key: string): string | undefined {
   const colon = rest.indexOf(":");
   return colon === TIME_WIDTH ? rest.slice(colon + 1) : undefined;
 }
+
+/** The feed and article id of any index key, or undefined for a key that is not one (as idFromIndexKey reads it). */
+export function parseIndexKey(key: string): { feed: FeedKey; id: string } | undefined {
+  const match = /^idx:([^:]+):\d{13}:(.+)$/.exec(key);
+  const feed = match?.[1];
+  const id = match?.[2];
+  if (feed === undefined || id === undefined || !ARTICLE_ID_PATTERN.test(id) || idFromIndexKey(feed, key) !== id) return undefined;
+  return { feed, id };
+}
+
+export const REPAIR_CURSOR_KEY = "repair:cursor";
 
 export const TAG_PREFIX = "tag:";
 export const tagKey = (tag: Pick<Tag, "type" | "slug">): string => `${TAG_PREFIX}${tag.type}:${tag.slug}`;

@@ -39,6 +39,11 @@ export interface UpstreamItem {
   enclosures: UpstreamEnclosure[];
   image?: string;
   language?: string;
+  /**
+   * Base URL for relative references inside contentHtml and summary: the in-scope xml:base
+   * (XML Base, RFC 4287 §2), else the document URL. Often differs from `url`'s directory.
+   */
+  baseUrl?: string;
 }
 
 export interface ParsedFeed {
@@ -47,6 +52,19 @@ export interface ParsedFeed {
   /** The feed's home page. */
   link?: string;
   language?: string;
+  /** The channel description / Atom subtitle / JSON Feed description, as plain text. */
+  description?: string;
+  /** The feed's logo or icon (absolute http(s) URL). */
+  image?: string;
+  /** The feed's own URL as it states it (atom:link rel="self", JSON Feed `feed_url`). */
+  selfUrl?: string;
+  /** The WHATWG name of the charset the body was decoded with (`utf-8`, `windows-1251`, ...). */
+  encoding?: string;
+  /**
+   * Recoverable problems met while parsing, e.g. a truncated document whose complete items were
+   * kept. Worth recording on the source next to its status; absent when there were none.
+   */
+  warnings?: string[];
   items: UpstreamItem[];
 }
 

@@ -1,0 +1,132 @@
+/**
+ * Upstream sources (CONTRACT.md, "Sources"): the shapes, defined once. No I/O.
+ * - `SourceInputSchema`: what `POST /api/sources` (and each OPML outline) sends.
+ * - `SourceSchema`: the stored record: configuration plus refresh state, one KV key per source
+ *   (store/sources.ts). Written by the admin API (create, delete) and by the refresh job (state).
+ * - `sourceIdFor(url)`: the id, derived from the canonical feed URL, so adding the same feed twice
+ *   (another case, `http` vs `https`, tracking parameters, a fragment) names the same source.
+ */
+import { z } from "zod";
+import { sha256Hex, canonicalUrl } from "../ingest/ids";
+import { TagInputSchema, TagTypeSchema } from "./tag";
+
+export const SOURCE_LIMITS = {
+  urlLength: 2048,
+  nameLength: 200,
+  tags: 20,
+  intervalDefault: 30,
+  intervalMin: 5,
+  intervalMax: 1440,
+} as const;
+
+/** `s-` + 64 bits of SHA-256 of the canonical URL (hex). */
+export const SOURCE_ID_PATTERN = /^s-[0-9a-f]{16}$/;
+
+export const SourceInputSchema = z.object({
+  /** Checked for scheme, credentials and private addresses by refresh/url-safety.ts (not here: that check depends on configuration). */
+  url: z.string().trim().min(1, "must not be empty").max(SOURCE_LIMITS.urlLength),
+  /** Display name, recorded on every article as its source; defaults to the URL's host. */
+  name: z.string().trim().min(1, "must not be empty").max(SOURCE_LIMITS.nameLength).optional(),
+  /** Default tags added to every item (objects or bare strings, like an article's tags). */
+  tags: z.array(TagInputSchema).max(SOURCE_LIMITS.tags).optional(),
+  interval_minutes: z
+    .number()
+    .int("must be a whole number of minutes")
+    .min(SOURCE_LIMITS.intervalMin, `must be at least ${SOURCE_LIMITS.intervalMin}`)
+    .max(SOURCE_LIMITS.intervalMax, `must be at most ${SOURCE_LIMITS.intervalMax} (a day)`)
+    .optional(),
+  /** Auto-tag items from their title and text against the taxonomy (default on). */
+  autotag: z.boolean().optional(),
+  /** Only these tag types are auto-tagged (default: every type the taxonomy marks `autotag`). */
+  autotag_types: z.array(TagTypeSchema).max(32).optional(),
+});
+export type SourceInput = z.infer<typeof SourceInputSchema>;
+
+/**
+ * `last_status` is the HTTP status when a response decided the outcome (200, 304, 404, 503...),
+ * else the kind of failure that stopped the refresh before or instead of one.
+ */
+export const REFRESH_FAILURE_KINDS = [
+  "blocked_url",
+  "timeout",
+  "too_large",
+  "network",
+  "redirect_loop",
+  "too_many_redirects",
+  "bad_redirect",
+  "parse_error",
+  "internal",
+] as const;
+export type RefreshFailureKind = (typeof REFRESH_FAILURE_KINDS)[number];
+
+/** What the last refresh did with the items it saw. */
+export const RefreshCountsSchema = z.object({
+  created: z.number().int().nonnegative(),
+  updated: z.number().int().nonnegative(),
+  unchanged: z.number().int().nonnegative(),
+  /** Items that failed validation or normalization (no title and no text, bad date...). */
+  invalid: z.number().int().nonnegative(),
+  /** Changed items left for the next refresh because the tick's KV budget ran out. */
+  deferred: z.number().int().nonnegative(),
+});
+export type RefreshCounts = z.infer<typeof RefreshCountsSchema>;
+
+export const SourceSchema = z.object({
+  id: z.string().regex(SOURCE_ID_PATTERN),
+  /** The URL as added (normalized by URL parsing). */
+  url: z.string(),
+  name: z.string(),
+  tags: z.array(TagInputSchema),
+  interval_minutes: z.number().int(),
+  autotag: z.boolean(),
+  autotag_types: z.array(TagTypeSchema).optional(),
+  /** ISO 8601 UTC. */
+  created: z.string(),
+
+  // Refresh state, written by the refresh job only.
+  /** Validators of the last 200 response, sent back as If-None-Match / If-Modified-Since. */
+  etag: z.string().optional(),
+  last_modified: z.string().optional(),
+  /** When the last refresh ran (ISO 8601 UTC). */
+  last_fetch: z.string().optional(),
+  /** HTTP status, or a RefreshFailureKind. */
+  last_status: z.union([z.number().int(), z.string()]).optional(),
+  /** Why the last refresh failed; absent after a success. */
+  last_error: z.string().optional(),
+  /** When the last refresh succeeded (200 or 304). */
+  last_success: z.string().optional(),
+  consecutive_failures: z.number().int().nonnegative(),
+  /** When the source is next due (ISO 8601 UTC): interval after a success, backed off after failures. */
+  next_due: z.string(),
+  /** Items in the last document parsed. */
+  items_seen: z.number().int().nonnegative(),
+  last_counts: RefreshCountsSchema.optional(),
+  /** Where a permanent redirect (301/308) moved the feed: fetched from here on. */
+  final_url: z.string().optional(),
+});
+export type Source = z.infer<typeof SourceSchema>;
+
+/** The source id for a feed URL (already checked to be an absolute http(s) URL). */
+export async function sourceIdFor(url: string): Promise<string> {
+  return `s-${(await sha256Hex(canonicalUrl(url))).slice(0, 16)}`;
+}
+
+/** A new source: due at once, no refresh state yet. */
+export function newSource(id: string, url: string, input: Omit<SourceInput, "url">, nowIso: string): Source {
+  return {
+    id,
+    url,
+    name: input.name ?? new URL(url).hostname,
+    tags: input.tags ?? [],
+    interval_minutes: input.interval_minutes ?? SOURCE_LIMITS.intervalDefault,
+    autotag: input.autotag ?? true,
+    ...(input.autotag_types !== undefined && { autotag_types: input.autotag_types }),
+    created: nowIso,
+    consecutive_failures: 0,
+    next_due: nowIso,
+    items_seen: 0,
+  };
+}
+
+/** The URL a refresh fetches: where a permanent redirect moved the feed, else the URL as added. */
+export const fetchUrlOf = (source: Pick<Source, "url" | "final_url">): string => source.final_url ?? source.url;

@@ -1,0 +1,162 @@
+/** mapItem (map-item.ts): ids, dates, titles, tags and field hygiene of upstream items. */
+import { describe, expect, it } from "vitest";
+import type { Source } from "../domain/source";
+import { normalizeArticle } from "../ingest/normalize";
+import { DEFAULT_TAXONOMY } from "../tags/default-taxonomy";
+import { compileTaxonomy } from "../tags/resolve";
+import type { UpstreamItem } from "../upstream/types";
+import { type MapContext, mapItem, sharedLinks } from "./map-item";
+
+const taxonomy = compileTaxonomy(DEFAULT_TAXONOMY);
+const FETCHED = "2024-05-01T12:00:00.000Z";
+
+const makeSource = (overrides: Partial<Source> = {}): MapContext["source"] => ({
+  id: "s-0123456789abcdef",
+  name: "Kaz News",
+  url: "https://kaznews.example/rss",
+  tags: [],
+  autotag: true,
+  ...overrides,
+});
+
+const makeItem = (overrides: Partial<UpstreamItem> = {}): UpstreamItem => ({
+  guid: "https://kaznews.example/a/1",
+  url: "https://kaznews.example/a/1",
+  title: "Акимат Алматы объявил о ремонте дорог",
+  summary: "<p>Ремонт начнётся в мае.</p>",
+  published: "2024-05-01T08:00:00.000Z",
+  authors: [],
+  categories: [],
+  enclosures: [],
+  ...overrides,
+});
+
+const context = (overrides: Partial<MapContext> = {}): MapContext => ({ source: makeSource(), taxonomy, fetchedAtIso: FETCHED, ...overrides });
+
+async function mapped(item: UpstreamItem, ctx: MapContext = context()) {
+  const result = await mapItem(item, ctx);
+  if (!result.ok) throw new Error(`expected a mapped item, got: ${result.error}`);
+  return result.value;
+}
+
+describe("mapItem: ids", () => {
+  it("leaves the id to normalize when the item has a link, so two sources share one article", async () => {
+    const a = await mapped(makeItem({ url: "https://news.example/story?utm_source=rss" }));
+    const b = await mapped(makeItem({ url: "http://NEWS.example/story", guid: "other-guid" }), context({ source: makeSource({ id: "s-ffffffffffffffff", name: "Other" }) }));
+    expect(a.input.id).toBeUndefined();
+    const na = await normalizeArticle(a.input, { taxonomy, nowMs: Date.parse(FETCHED) });
+    const nb = await normalizeArticle(b.input, { taxonomy, nowMs: Date.parse(FETCHED) });
+    expect(na.ok && nb.ok && na.value.id === nb.value.id).toBe(true);
+  });
+
+  it("derives a stable, source-scoped id from the guid when there is no link", async () => {
+    const item = makeItem({ url: undefined, guid: "tag:kaznews,2024:1" });
+    const first = await mapped(item);
+    const again = await mapped({ ...item, title: "Changed title" });
+    const elsewhere = await mapped(item, context({ source: makeSource({ id: "s-ffffffffffffffff" }) }));
+    expect(first.input.id).toMatch(/^g-[0-9a-f]{24}$/);
+    expect(again.input.id).toBe(first.input.id);
+    expect(elsewhere.input.id).not.toBe(first.input.id);
+  });
+
+  it("falls back to a content hash without link or guid", async () => {
+    const item = makeItem({ url: undefined, guid: undefined });
+    const first = await mapped(item);
+    expect(first.input.id).toMatch(/^h-[0-9a-f]{24}$/);
+    expect((await mapped(item)).input.id).toBe(first.input.id);
+    expect((await mapped({ ...item, title: "Another story" })).input.id).not.toBe(first.input.id);
+  });
+
+  it("does not let a link shared by several items merge them", async () => {
+    const items = [makeItem({ guid: "1", url: "https://kaznews.example/" }), makeItem({ guid: "2", url: "https://kaznews.example/" })];
+    const shared = sharedLinks(items);
+    expect([...shared]).toEqual(["https://kaznews.example/"]);
+    const [a, b] = await Promise.all(items.map((i) => mapped(i, context({ sharedUrls: shared }))));
+    expect(a?.input.id).toMatch(/^g-/);
+    expect(a?.input.id).not.toBe(b?.input.id);
+    expect(a?.input.url).toBe("https://kaznews.example/");
+  });
+});
+
+describe("mapItem: dates and titles", () => {
+  it("dates an undated item with the fetch time and says so", async () => {
+    const undated = await mapped(makeItem({ published: undefined }));
+    expect(undated.input.published).toBe(FETCHED);
+    expect(undated.inventedDate).toBe(true);
+    const dated = await mapped(makeItem());
+    expect(dated.inventedDate).toBe(false);
+    const onlyUpdated = await mapped(makeItem({ published: undefined, updated: "2024-04-30T00:00:00.000Z" }));
+    expect(onlyUpdated.input.published).toBe("2024-04-30T00:00:00.000Z");
+    expect(onlyUpdated.input.updated).toBeUndefined();
+    expect(onlyUpdated.inventedDate).toBe(false);
+  });
+
+  it("titles an untitled item by the start of its text, and refuses one with neither", async () => {
+    const long = "Слово ".repeat(60);
+    const untitled = await mapped(makeItem({ title: undefined, summary: `<p>${long}</p>` }));
+    expect(untitled.input.title.endsWith("…")).toBe(true);
+    expect(untitled.input.title.length).toBeLessThanOrEqual(141);
+    const empty = await mapItem(makeItem({ title: "  ", summary: undefined, contentHtml: undefined }), context());
+    expect(empty.ok).toBe(false);
+  });
+
+  it("reads markup and entities out of titles", async () => {
+    expect((await mapped(makeItem({ title: "AT&amp;T <b>wins</b>" }))).input.title).toBe("AT&T wins");
+    expect((await mapped(makeItem({ title: "a < b" }))).input.title).toBe("a < b");
+  });
+});
+
+describe("mapItem: tags and fields", () => {
+  it("adds the source's tags, resolves categories through the taxonomy and auto-tags the text", async () => {
+    const source = makeSource({ tags: [{ type: "section", name: "Новости" }, "Экономика"] });
+    const { input } = await mapped(makeItem({ categories: ["Нур-Султан", "Выборы", " ", "Выборы"], summary: "Партия AMANAT провела съезд." }), context({ source }));
+    expect(input.tags).toEqual([
+      { type: "section", name: "Новости" },
+      { type: "topic", name: "Экономика" },
+      { type: "city", name: "Астана" },
+      { type: "topic", name: "Выборы" },
+      { type: "city", name: "Алматы" },
+      { type: "party", name: "AMANAT" },
+    ]);
+  });
+
+  it("does not auto-tag when the source turns it off, and limits it to the listed types", async () => {
+    const item = makeItem({ summary: "Партия AMANAT провела съезд в Алматы." });
+    expect((await mapped(item, context({ source: makeSource({ autotag: false }) }))).input.tags).toEqual([]);
+    expect((await mapped(item, context({ source: makeSource({ autotag_types: ["party"] }) }))).input.tags).toEqual([{ type: "party", name: "AMANAT" }]);
+  });
+
+  it("records the source and keeps only usable URLs", async () => {
+    const { input } = await mapped(
+      makeItem({
+        authors: [{ name: " Айгуль " , url: "javascript:alert(1)" }, { name: "" }, { name: "Ерлан", url: "https://kaznews.example/erlan" }],
+        enclosures: [
+          { url: "https://cdn.example/a.mp3", type: "audio/mpeg", length: 123 },
+          { url: "ftp://cdn.example/b.mp3", type: "audio/mpeg" },
+          { url: "https://cdn.example/c.bin", type: "not a type", length: -1 },
+        ],
+        image: "data:image/png;base64,AAAA",
+        language: "ru",
+      }),
+    );
+    expect(input.source).toEqual({ name: "Kaz News", url: "https://kaznews.example/rss" });
+    expect(input.authors).toEqual([{ name: "Айгуль" }, { name: "Ерлан", url: "https://kaznews.example/erlan" }]);
+    expect(input.enclosures).toEqual([
+      { url: "https://cdn.example/a.mp3", type: "audio/mpeg", length: 123 },
+      { url: "https://cdn.example/c.bin", type: "application/octet-stream" },
+    ]);
+    expect(input.image).toBeUndefined();
+    expect(input.language).toBe("ru");
+  });
+
+  it("takes the feed's language for items without one, and drops malformed ones", async () => {
+    expect((await mapped(makeItem(), context({ feedLanguage: "kk-KZ" }))).input.language).toBe("kk-KZ");
+    expect((await mapped(makeItem({ language: "not a language!" }))).input.language).toBeUndefined();
+  });
+
+  it("cuts oversized fields to the article limits instead of losing the item", async () => {
+    const { input } = await mapped(makeItem({ title: "Т".repeat(5000), summary: "s".repeat(20_000) }));
+    expect(input.title.length).toBe(1000);
+    expect(input.summary?.length).toBe(10_000);
+  });
+});

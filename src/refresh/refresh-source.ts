@@ -1,0 +1,240 @@
+/**
+ * Refreshes one source: fetch (conditional, limited) → parse → map each item → normalize →
+ * ingest (merge semantics) → record the new state on the source. I/O through the injected
+ * `fetch` and `kv`; never throws for anything an upstream does: every failure is recorded on the
+ * source (`last_status`, `last_error`, `consecutive_failures`, a backed-off `next_due`) and
+ * returned in the report. Only a KV failure while saving the state can escape; the tick catches it.
+ *
+ * State rules:
+ * - success (200 parsed, or 304): failures reset, next due after the interval, ETag/Last-Modified
+ *   kept from the 200 (a 304 keeps the stored ones);
+ * - a 200 whose changed items did not all fit the tick's KV budget: the validators are dropped and
+ *   the source is due again at once, so the next tick fetches the whole document again and writes
+ *   the rest (the items already written are `unchanged` then: reads only);
+ * - failure: failures + 1, next due backed off (schedule.ts), Retry-After honoured, validators kept;
+ * - a chain of permanent redirects (301/308) ending in success: `final_url` is fetched from then on.
+ * The record is written only if the source still exists (re-read first): a source deleted while
+ * it was being refreshed stays deleted, and configuration edited meanwhile is kept.
+ */
+import type { RefreshCounts, Source } from "../domain/source";
+import { fetchUrlOf } from "../domain/source";
+import { type UpstreamDraft, ingestUpstream } from "../ingest/ingest";
+import { normalizeArticle } from "../ingest/normalize";
+import { getSource, putSource } from "../store/sources";
+import type { TaxonomyIndex } from "../tags/resolve";
+import type { ParseFeed } from "../upstream/types";
+import type { RefreshConfig } from "./config";
+import { type FetchResult, fetchUpstream } from "./fetch-upstream";
+import { mapItem, sharedLinks } from "./map-item";
+import { nextDueMs } from "./schedule";
+
+/** Items of one document looked at, at most: a feed of 10 000 items costs no more than this. */
+export const MAX_ITEMS_PER_REFRESH = 200;
+
+export interface RefreshDeps {
+  kv: KVNamespace;
+  fetch: (request: Request) => Promise<Response>;
+  parse: ParseFeed;
+  taxonomy: TaxonomyIndex;
+  config: RefreshConfig;
+  /** The clock (epoch ms); read at the start and when the fetch is done. */
+  now: () => number;
+  /** Called once per HTTP request (redirect hops included). */
+  onRequest?: () => void;
+  /**
+   * Runs the store step one source at a time within a tick: two feeds carrying the same story
+   * would otherwise both read "no article yet" and the last write would drop the other's source.
+   */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+export interface RefreshReport {
+  id: string;
+  url: string;
+  outcome: "updated" | "not_modified" | "failed";
+  /** HTTP status, or the kind of failure. */
+  status: number | string;
+  error?: string;
+  /** Items in the document (a 304 has none). */
+  items: number;
+  counts: RefreshCounts;
+  /** HTTP requests made. */
+  requests: number;
+  /** KV operations used, reads and writes (writes estimated). */
+  kvOps: number;
+  next_due: string;
+  final_url?: string;
+}
+
+const NO_COUNTS: RefreshCounts = { created: 0, updated: 0, unchanged: 0, invalid: 0, deferred: 0 };
+
+/** The fields the refresh job owns; everything else on the record is configuration. */
+type RefreshState = Pick<
+  Source,
+  | "etag"
+  | "last_modified"
+  | "last_fetch"
+  | "last_status"
+  | "last_error"
+  | "last_success"
+  | "consecutive_failures"
+  | "next_due"
+  | "items_seen"
+  | "last_counts"
+  | "final_url"
+>;
+
+export async function refreshSource(deps: RefreshDeps, source: Source, options: { maxWriteOps: number }): Promise<{ source: Source | null; report: RefreshReport }> {
+  const startedMs = deps.now();
+  let result: FetchResult;
+  try {
+    result = await fetchUpstream(fetchUrlOf(source), {
+      ...deps.config,
+      fetch: deps.fetch,
+      nowMs: startedMs,
+      etag: source.etag,
+      lastModified: source.last_modified,
+      ...(deps.onRequest && { onRequest: deps.onRequest }),
+    });
+  } catch (error) {
+    // fetchUpstream returns its failures; this is a defect, recorded rather than thrown.
+    result = { kind: "failed", status: "internal", message: `fetch failed unexpectedly: ${describe(error)}`, finalUrl: fetchUrlOf(source), requests: 0 };
+  }
+  const nowMs = deps.now();
+  const base = { id: source.id, url: fetchUrlOf(source), requests: result.requests };
+
+  let state: RefreshState;
+  let report: RefreshReport;
+  let kvOps = 0;
+  if (result.kind === "failed") {
+    state = failure(source, nowMs, result.status, result.message, result.retryAtMs);
+    report = { ...base, outcome: "failed", status: result.status, error: result.message, items: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
+  } else if (result.kind === "not_modified") {
+    state = success(source, nowMs, { last_status: 304, last_counts: NO_COUNTS, ...(result.movedTo !== undefined && { final_url: result.movedTo }) });
+    report = { ...base, outcome: "not_modified", status: 304, items: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
+  } else {
+    const processed = await processDocument(deps, source, result, nowMs, options.maxWriteOps);
+    kvOps += processed.kvOps;
+    if (!processed.ok) {
+      state = failure(source, nowMs, "parse_error", processed.error);
+      report = { ...base, outcome: "failed", status: "parse_error", error: processed.error, items: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
+    } else {
+      const complete = processed.counts.deferred === 0;
+      state = success(source, nowMs, {
+        last_status: result.status,
+        // Validators only when everything was written: otherwise a 304 would hide the rest for good.
+        etag: complete ? result.etag : undefined,
+        last_modified: complete ? result.lastModified : undefined,
+        items_seen: processed.items,
+        last_counts: processed.counts,
+        ...(result.movedTo !== undefined && { final_url: result.movedTo }),
+        ...(!complete && { next_due: new Date(nowMs).toISOString() }),
+      });
+      report = { ...base, outcome: "updated", status: result.status, items: processed.items, counts: processed.counts, kvOps, next_due: state.next_due };
+    }
+  }
+  if (state.final_url !== undefined && state.final_url !== source.final_url) report.final_url = state.final_url;
+
+  const saved = await saveState(deps.kv, source.id, state);
+  report.kvOps += 2;
+  return { source: saved, report };
+}
+
+type Processed = { ok: true; items: number; counts: RefreshCounts; kvOps: number } | { ok: false; error: string; kvOps: number };
+
+async function processDocument(
+  deps: RefreshDeps,
+  source: Source,
+  fetched: Extract<FetchResult, { kind: "fetched" }>,
+  nowMs: number,
+  maxWriteOps: number,
+): Promise<Processed> {
+  let parsed: ReturnType<ParseFeed>;
+  try {
+    parsed = deps.parse(fetched.body, { url: fetched.finalUrl, contentType: fetched.contentType });
+  } catch (error) {
+    // The parser's contract is to return failures; a throw is its defect, and still only this source's problem.
+    return { ok: false, error: `parser error: ${describe(error)}`, kvOps: 0 };
+  }
+  if (!parsed.ok) return { ok: false, error: `${parsed.error.reason}: ${parsed.error.message}`, kvOps: 0 };
+
+  const items = parsed.value.items.slice(0, MAX_ITEMS_PER_REFRESH);
+  const context = {
+    source,
+    taxonomy: deps.taxonomy,
+    fetchedAtIso: new Date(nowMs).toISOString(),
+    feedLanguage: parsed.value.language,
+    sharedUrls: sharedLinks(items),
+  };
+  let invalid = 0;
+  const drafts: UpstreamDraft[] = [];
+  for (const item of items) {
+    try {
+      const mapped = await mapItem(item, context);
+      if (!mapped.ok) {
+        invalid += 1;
+        continue;
+      }
+      const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs });
+      if (!normalized.ok) {
+        invalid += 1;
+        continue;
+      }
+      drafts.push({ draft: normalized.value, inventedDate: mapped.value.inventedDate });
+    } catch {
+      invalid += 1; // one strange item never fails the source
+    }
+  }
+  const ingest = () => ingestUpstream(deps.kv, drafts, nowMs, { maxWriteOps });
+  const ingested = await (deps.exclusive ? deps.exclusive(ingest) : ingest());
+  const counts: RefreshCounts = { created: 0, updated: 0, unchanged: 0, invalid, deferred: ingested.deferred };
+  for (const outcome of ingested.outcomes) counts[outcome.status] += 1;
+  return { ok: true, items: parsed.value.items.length, counts, kvOps: ingested.kvOps };
+}
+
+function success(source: Source, nowMs: number, changes: Partial<RefreshState>): RefreshState {
+  const nowIso = new Date(nowMs).toISOString();
+  return {
+    ...stateOf(source),
+    last_fetch: nowIso,
+    last_error: undefined,
+    last_success: nowIso,
+    consecutive_failures: 0,
+    next_due: new Date(nextDueMs({ nowMs, intervalMinutes: source.interval_minutes, failures: 0 })).toISOString(),
+    ...changes,
+  };
+}
+
+function failure(source: Source, nowMs: number, status: number | string, message: string, retryAtMs?: number): RefreshState {
+  const failures = source.consecutive_failures + 1;
+  return {
+    ...stateOf(source),
+    last_fetch: new Date(nowMs).toISOString(),
+    last_status: status,
+    last_error: message,
+    consecutive_failures: failures,
+    next_due: new Date(nextDueMs({ nowMs, intervalMinutes: source.interval_minutes, failures, retryAtMs })).toISOString(),
+  };
+}
+
+function stateOf(source: Source): RefreshState {
+  const { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url } = source;
+  return { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url };
+}
+
+/** Writes the state onto the source as it is now in KV (re-read), unless it was deleted meanwhile. */
+async function saveState(kv: KVNamespace, id: string, state: RefreshState): Promise<Source | null> {
+  const current = await getSource(kv, id);
+  if (!current) return null;
+  const next = dropUndefined({ ...current, ...state });
+  await putSource(kv, next);
+  return next;
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function describe(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 200) || "unknown error";
+}

@@ -1,0 +1,137 @@
+/**
+ * One cron tick: refresh the due sources within the platform's per-invocation budgets, and carry
+ * the rest over to the next tick. Never throws: each source's work is isolated (a broken upstream,
+ * a parser defect, even a KV error while saving one source's state only affects that source).
+ *
+ * Budgets (config.ts), so one tick fits the Workers free plan:
+ * - sources: the `maxSources` due ones with the oldest `next_due` (never-fetched first);
+ * - subrequests: a source may need 1 + maxRedirects fetches; one is only started while that many
+ *   are left, and what it did not use is given back;
+ * - KV operations: the tick's listing, reads and state writes come off `kvOps`; a source's item
+ *   writes may use what is left (its changed items beyond it are deferred to the next tick);
+ * - wall time: no source is started after `wallMs`; up to `concurrency` fetch at once, while
+ *   their store steps run one at a time (two feeds with the same story must not both create it).
+ * Sources not reached stay due, and being the oldest, go first next tick.
+ *
+ * KV operations per tick: ⌈S/1000⌉ lists (S sources) + 1 bulk read of the picked records + 1 taxonomy
+ * read; per refreshed source 1 read + 1 write of its state, plus ⌈items/100⌉ bulk article reads and
+ * the writes of new or changed articles (ingest.ts).
+ */
+import type { Env } from "../env";
+import type { Source } from "../domain/source";
+import { getSources, listDue } from "../store/sources";
+import { loadTaxonomy } from "../store/taxonomy";
+import type { TaxonomyIndex } from "../tags/resolve";
+import type { ParseFeed } from "../upstream/types";
+import { type RefreshConfig, refreshConfig } from "./config";
+import { type RefreshReport, refreshSource } from "./refresh-source";
+import { pickDue } from "./schedule";
+
+export interface TickDeps {
+  fetch: (request: Request) => Promise<Response>;
+  parse: ParseFeed;
+  now: () => number;
+}
+
+export interface TickReport {
+  started: string;
+  /** Sources due at the start of the tick. */
+  due: number;
+  refreshed: RefreshReport[];
+  /** Due sources left for the next tick, and why the tick stopped early (if it did). */
+  left: number;
+  stopped?: "wall_time" | "subrequests" | "kv_ops";
+  /** Sources whose refresh failed outside the upstream's control (e.g. a KV error), with the message. */
+  errors: { id: string; message: string }[];
+  subrequests: number;
+  kvOps: number;
+}
+
+/** KV operations reserved per source for its state: the re-read and the write. */
+const STATE_OPS = 2;
+
+export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partial<RefreshConfig>): Promise<TickReport> {
+  const config = { ...refreshConfig(env), ...override };
+  const startedMs = deps.now();
+  const report: TickReport = { started: new Date(startedMs).toISOString(), due: 0, refreshed: [], left: 0, errors: [], subrequests: 0, kvOps: 0 };
+  let sources: Source[];
+  let taxonomy: TaxonomyIndex;
+  try {
+    const listed = await listDue(env.KV);
+    report.kvOps += Math.max(1, Math.ceil(listed.length / 1000));
+    const dueNow = listed.filter((entry) => entry.dueMs <= startedMs);
+    report.due = dueNow.length;
+    // Up to 100 of the oldest due records cost one bulk read; the first `maxSources` readable ones
+    // are taken, so a record deleted since the list (or one that no longer parses) never takes a slot.
+    const picked = pickDue(dueNow, startedMs, Math.max(config.maxSources, 100));
+    const byId = new Map((await getSources(env.KV, picked.map((p) => p.id))).map((s) => [s.id, s]));
+    report.kvOps += Math.ceil(picked.length / 100);
+    sources = picked
+      .map((p) => byId.get(p.id))
+      .filter((s): s is Source => s !== undefined)
+      .slice(0, config.maxSources);
+    if (sources.length === 0) return report;
+    taxonomy = (await loadTaxonomy(env.KV)).index;
+    report.kvOps += 1;
+  } catch (error) {
+    report.errors.push({ id: "*", message: `could not list sources: ${describe(error)}` });
+    return report;
+  }
+
+  const perSourceRequests = config.maxRedirects + 1;
+  let requestsLeft = config.subrequests;
+  let kvLeft = config.kvOps - report.kvOps;
+  const queue = [...sources];
+  let pending = queue.length;
+  let storeStep: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = storeStep.then(work, work);
+    storeStep = run.catch(() => undefined);
+    return run;
+  };
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const source = queue.shift();
+      if (source === undefined) return;
+      const stop =
+        deps.now() - startedMs >= config.wallMs ? "wall_time" : requestsLeft < perSourceRequests ? "subrequests" : kvLeft < STATE_OPS * pending + 1 ? "kv_ops" : undefined;
+      if (stop !== undefined) {
+        report.stopped ??= stop;
+        queue.unshift(source);
+        return;
+      }
+      pending -= 1;
+      // Reservations are taken synchronously, so concurrent workers never overspend.
+      requestsLeft -= perSourceRequests;
+      kvLeft -= STATE_OPS;
+      // A fair share of what is left for item writes: sources running at once do not starve each other.
+      const maxWriteOps = Math.max(0, Math.floor((kvLeft - STATE_OPS * pending) / Math.min(config.concurrency, pending + 1)));
+      kvLeft -= maxWriteOps;
+      let used = 0;
+      try {
+        const { report: one } = await refreshSource(
+          { kv: env.KV, fetch: deps.fetch, parse: deps.parse, taxonomy, config, now: deps.now, onRequest: () => (used += 1), exclusive },
+          source,
+          { maxWriteOps },
+        );
+        report.refreshed.push(one);
+        kvLeft += Math.max(0, maxWriteOps + STATE_OPS - one.kvOps);
+      } catch (error) {
+        // Only storage failures get here (refreshSource records upstream failures itself).
+        report.errors.push({ id: source.id, message: describe(error) });
+        console.error("refresh failed", source.id, error);
+      }
+      requestsLeft += perSourceRequests - Math.min(used, perSourceRequests);
+      report.subrequests += used;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.concurrency, queue.length) }, worker));
+  report.left = report.due - report.refreshed.length - report.errors.length;
+  report.kvOps = config.kvOps - kvLeft;
+  return report;
+}
+
+function describe(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 300) || "unknown error";
+}

@@ -1,0 +1,167 @@
+/**
+ * Upstream source routes (CONTRACT.md, "Sources"), all admin (`Authorization: Bearer <ADMIN_TOKEN>`):
+ *   POST   /api/sources               add a feed: {url, name?, tags?, interval_minutes?, autotag?, autotag_types?}
+ *                                     → 201 with the source; 200 with the existing one when its
+ *                                     canonical URL is already a source (nothing changed: adding is
+ *                                     idempotent, and OPML re-imports rely on it)
+ *   GET    /api/sources               every source with its refresh state
+ *   GET    /api/sources/{id}          one source
+ *   DELETE /api/sources/{id}          remove it (its articles stay)
+ *   POST   /api/sources/{id}/refresh  refresh now, whatever its schedule → {source, refresh}
+ *   POST   /api/sources/opml          import an OPML subscription list (text/x-opml, application/xml,
+ *                                     text/xml) → counts {created, existing, invalid} and, per
+ *                                     outline with an xmlUrl, {path, url, title, status, id | reason}
+ * Refused URLs (scheme, credentials, private addresses unless ALLOW_PRIVATE_SOURCES=true) are a
+ * 400 naming the `url` field, like every other invalid field.
+ */
+import { Hono } from "hono";
+import type { z } from "zod";
+import type { FieldError } from "../domain/result";
+import { SOURCE_ID_PATTERN, type Source, SourceInputSchema, newSource, sourceIdFor } from "../domain/source";
+import type { AppEnv, Env } from "../env";
+import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
+import { ApiError, invalidFields } from "../http/errors";
+import { joinPath } from "../ingest/submission";
+import { allowPrivateSources, refreshConfig } from "../refresh/config";
+import { parseOpml } from "../refresh/opml";
+import { refreshSource } from "../refresh/refresh-source";
+import { checkSourceUrl } from "../refresh/url-safety";
+import { deleteSource, getSource, getSources, listSources, putSource } from "../store/sources";
+import { loadTaxonomy } from "../store/taxonomy";
+import { parseFeed } from "../upstream/parse";
+import { requireAdmin } from "./auth";
+
+export const sourceRoutes = new Hono<AppEnv>();
+
+const JSON_BODY_MAX = 64 * 1024;
+const OPML_BODY_MAX = 1024 * 1024;
+/** Each new source is one KV write; the platform allows 1000 operations per request. */
+const OPML_MAX_FEEDS = 500;
+/** KV operations a refresh-now may spend on item writes (the request's budget is 1000). */
+const REFRESH_NOW_WRITE_OPS = 800;
+
+sourceRoutes.use("*", requireAdmin);
+
+sourceRoutes.post("/", async (c) => {
+  requireJson(c.req.raw);
+  const body = parseJsonBody(await readBodyLimited(c.req.raw, JSON_BODY_MAX));
+  const parsed = SourceInputSchema.safeParse(body);
+  if (!parsed.success) throw invalidFields(parsed.error.issues.map(toFieldError));
+  const url = checkSourceUrl(parsed.data.url, { allowPrivate: allowPrivateSources(c.env) });
+  if (!url.ok) throw invalidFields([{ path: "url", reason: url.error.message }]);
+
+  const id = await sourceIdFor(url.value.href);
+  const existing = await getSource(c.env.KV, id);
+  if (existing) return c.json(existing, 200);
+  const source = newSource(id, url.value.href, parsed.data, new Date().toISOString());
+  await putSource(c.env.KV, source);
+  return c.json(source, 201, { Location: `/api/sources/${id}` });
+});
+
+sourceRoutes.get("/", async (c) => {
+  const { sources } = await listSources(c.env.KV);
+  return c.json({ sources });
+});
+
+sourceRoutes.post("/opml", async (c) => {
+  requireOpml(c.req.raw);
+  const bytes = await readBodyLimited(c.req.raw, OPML_BODY_MAX);
+  const parsed = parseOpml(new TextDecoder("utf-8").decode(bytes));
+  if (!parsed.ok) throw new ApiError(400, "invalid_opml", parsed.error.message, [{ path: "", reason: parsed.error.message }]);
+  if (parsed.value.length > OPML_MAX_FEEDS) {
+    throw new ApiError(400, "too_many_feeds", `at most ${OPML_MAX_FEEDS} feeds per import; split the file`, [
+      { path: "body", reason: `holds ${parsed.value.length} feeds; at most ${OPML_MAX_FEEDS} per import` },
+    ]);
+  }
+
+  const allowPrivate = allowPrivateSources(c.env);
+  const nowIso = new Date().toISOString();
+  const outlines: OpmlOutcome[] = [];
+  const candidates = new Map<string, Source>();
+  for (const feed of parsed.value) {
+    const outline = { path: feed.path, url: redactCredentials(feed.url), ...(feed.title !== undefined && { title: feed.title }) };
+    const input = SourceInputSchema.safeParse({ url: feed.url, ...(feed.title !== undefined && { name: feed.title.slice(0, 200) }) });
+    if (!input.success) {
+      outlines.push({ ...outline, status: "invalid", reason: input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+      continue;
+    }
+    const url = checkSourceUrl(input.data.url, { allowPrivate });
+    if (!url.ok) {
+      outlines.push({ ...outline, status: "invalid", reason: url.error.message });
+      continue;
+    }
+    const id = await sourceIdFor(url.value.href);
+    if (!candidates.has(id)) candidates.set(id, newSource(id, url.value.href, input.data, nowIso));
+    outlines.push({ ...outline, status: "created", id });
+  }
+  const stored = new Set((await getSources(c.env.KV, [...candidates.keys()])).map((s) => s.id));
+  const fresh = [...candidates.values()].filter((s) => !stored.has(s.id));
+  await Promise.all(fresh.map((source) => putSource(c.env.KV, source)));
+  // An outline whose feed was already a source, or already named by an earlier outline of the file, is "existing".
+  const claimed = new Set<string>();
+  for (const outline of outlines) {
+    if (outline.id === undefined) continue;
+    if (stored.has(outline.id) || claimed.has(outline.id)) outline.status = "existing";
+    claimed.add(outline.id);
+  }
+  const count = (status: OpmlOutcome["status"]) => outlines.filter((o) => o.status === status).length;
+  return c.json({ created: count("created"), existing: count("existing"), invalid: count("invalid"), outlines }, fresh.length > 0 ? 201 : 200);
+});
+
+interface OpmlOutcome {
+  path: string;
+  url: string;
+  title?: string;
+  status: "created" | "existing" | "invalid";
+  id?: string;
+  reason?: string;
+}
+
+sourceRoutes.get("/:id", async (c) => c.json(await found(c.env, c.req.param("id"))));
+
+sourceRoutes.delete("/:id", async (c) => {
+  const id = validId(c.req.param("id"));
+  if (!(await deleteSource(c.env.KV, id))) throw notFound();
+  return c.json({ deleted: id });
+});
+
+sourceRoutes.post("/:id/refresh", async (c) => {
+  const source = await found(c.env, c.req.param("id"));
+  const { index } = await loadTaxonomy(c.env.KV);
+  const { source: after, report } = await refreshSource(
+    { kv: c.env.KV, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, config: refreshConfig(c.env), now: Date.now },
+    source,
+    { maxWriteOps: REFRESH_NOW_WRITE_OPS },
+  );
+  return c.json({ source: after, refresh: report });
+});
+
+async function found(env: Env, rawId: string): Promise<Source> {
+  const source = await getSource(env.KV, validId(rawId));
+  if (!source) throw notFound();
+  return source;
+}
+
+function validId(id: string): string {
+  if (!SOURCE_ID_PATTERN.test(id)) throw notFound();
+  return id;
+}
+
+const notFound = (): ApiError => new ApiError(404, "not_found", "no source with that id");
+
+function toFieldError(issue: z.core.$ZodIssue): FieldError {
+  const reason = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+  return { path: joinPath("", issue.path), reason };
+}
+
+/** A URL as echoed back: any user name and password replaced, so an answer never repeats a secret. */
+function redactCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1***@");
+}
+
+/** OPML is XML: text/x-opml, application/xml, text/xml, or any +xml type. */
+function requireOpml(request: Request): void {
+  const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  const ok = ["text/x-opml", "application/x-opml", "application/xml", "text/xml"].includes(mediaType) || /^application\/[\w.+-]+\+xml$/.test(mediaType);
+  if (!ok) throw new ApiError(415, "unsupported_media_type", "send the OPML document as Content-Type: text/x-opml (or application/xml, text/xml)");
+}

@@ -1,0 +1,84 @@
+/**
+ * Upstream sources in KV: one key per source, `source:{id}` → the Source record (JSON), with
+ * metadata `{d: next due (unix ms)}` so that scheduling needs only a list of the prefix. No shared
+ * key is ever read-modified-written: the admin API creates and deletes a source's own key, the
+ * refresh job overwrites it with the new state. Everything read back is validated; a record that
+ * no longer parses is skipped (and reported by `listSources` as unreadable).
+ *
+ * KV operations:
+ *   listDue:      ⌈S/1000⌉ lists (S sources), nothing else
+ *   getSources:   ⌈n/100⌉ bulk reads
+ *   listSources:  ⌈S/1000⌉ lists + ⌈S/100⌉ bulk reads
+ *   putSource:    1 write;  deleteSource: 1 read + 1 delete;  getSource: 1 read
+ */
+import { type Source, SourceSchema } from "../domain/source";
+import { SOURCE_PREFIX, sourceKey } from "./keys";
+
+/** Metadata on every source key. */
+export interface SourceListMeta {
+  /** next_due, unix ms. */
+  d: number;
+}
+
+const BULK_GET_MAX = 100;
+
+export async function getSource(kv: KVNamespace, id: string): Promise<Source | null> {
+  return parseSource(await kv.get(sourceKey(id), "json"));
+}
+
+/** Bulk read, 100 keys per KV operation; missing or unreadable records are left out. */
+export async function getSources(kv: KVNamespace, ids: readonly string[]): Promise<Source[]> {
+  const found: Source[] = [];
+  for (let start = 0; start < ids.length; start += BULK_GET_MAX) {
+    const chunk = ids.slice(start, start + BULK_GET_MAX);
+    const values = await kv.get(chunk.map(sourceKey), "json");
+    for (const id of chunk) {
+      const source = parseSource(values.get(sourceKey(id)));
+      if (source) found.push(source);
+    }
+  }
+  return found;
+}
+
+export async function putSource(kv: KVNamespace, source: Source): Promise<void> {
+  const meta: SourceListMeta = { d: Date.parse(source.next_due) || 0 };
+  await kv.put(sourceKey(source.id), JSON.stringify(source), { metadata: meta });
+}
+
+/** Removes a source. Returns whether there was one. Its articles stay (they are articles now). */
+export async function deleteSource(kv: KVNamespace, id: string): Promise<boolean> {
+  const existing = await kv.get(sourceKey(id), "text");
+  if (existing === null) return false;
+  await kv.delete(sourceKey(id));
+  return true;
+}
+
+/** Every source id with its due time, from the key list alone (follows the cursor through short pages). */
+export async function listDue(kv: KVNamespace): Promise<{ id: string; dueMs: number }[]> {
+  const due: { id: string; dueMs: number }[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await kv.list<SourceListMeta>({ prefix: SOURCE_PREFIX, cursor });
+    for (const key of page.keys) {
+      const d = key.metadata?.d;
+      // A key without metadata (written by hand, or by an older version) is due now.
+      due.push({ id: key.name.slice(SOURCE_PREFIX.length), dueMs: typeof d === "number" && Number.isFinite(d) ? d : 0 });
+    }
+    if (page.list_complete) return due;
+    cursor = page.cursor;
+  }
+}
+
+/** Every readable source, sorted by name then id; `unreadable` counts records that failed validation. */
+export async function listSources(kv: KVNamespace): Promise<{ sources: Source[]; unreadable: number }> {
+  const ids = (await listDue(kv)).map((entry) => entry.id);
+  const sources = await getSources(kv, ids);
+  sources.sort((a, b) => a.name.localeCompare(b.name, "en") || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { sources, unreadable: ids.length - sources.length };
+}
+
+function parseSource(raw: unknown): Source | null {
+  if (raw === null || raw === undefined) return null;
+  const parsed = SourceSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}

@@ -1,0 +1,194 @@
+/**
+ * Atom 1.0 (RFC 4287) to UpstreamItems; Atom 0.3 read with the same rules. Pure. No I/O.
+ *
+ * - Text constructs (§3.1): type="text" is text, "html" is escaped HTML, "xhtml" is a single
+ *   xhtml:div whose *contents* are the value (§3.1.1.3): we serialize its inner markup as written.
+ * - atom:content (§4.1.3): text → contentText, html/xhtml → contentHtml, other text/* types →
+ *   contentText; with `src` (out-of-line content, §4.1.3.2) the src is a link to the item.
+ * - atom:link (§4.2.7): rel="alternate" or no rel (the default) → url (an HTML one preferred),
+ *   rel="enclosure" → enclosures, resolved against xml:base at feed, entry and element level.
+ * - published (§4.2.9), else updated (§4.2.15).
+ * - Authors (§4.2.1): the entry's, else its atom:source's, else the feed's.
+ * - Categories (§4.2.2): label, else term.
+ * - Media RSS inside Atom (YouTube): thumbnail, description, content.
+ */
+import { ItemLists, type MediaInfo, atomPerson, httpUrl, languageTag, lineText, makeItem, pickImage, readMedia } from "./common";
+import { parseFeedDate } from "./dates";
+import { cdataToHtml, collapse, htmlToText } from "./text";
+import type { ParsedFeed, UpstreamItem, UpstreamPerson } from "./types";
+import { type XmlElement, attr, textOf } from "./xml";
+
+interface TextConstruct {
+  kind: "text" | "html";
+  value: string;
+}
+
+/** The div's inner markup (§3.1.1.3), with the div's own prefix taken off the tags inside. */
+function xhtmlInner(raw: string): string {
+  const open = /^\s*<(?:([A-Za-z_][\w.-]{0,40}):)?div\b[^>]*>/.exec(raw.length > 4096 ? raw.slice(0, 4096) : raw);
+  if (!open) return cdataToHtml(raw).trim();
+  const prefix = open[1];
+  const close = raw.lastIndexOf(prefix ? `</${prefix}:div` : "</div");
+  let inner = raw.slice(open[0].length, close > open[0].length ? close : raw.length);
+  if (prefix) inner = inner.split(`<${prefix}:`).join("<").split(`</${prefix}:`).join("</");
+  return cdataToHtml(inner).trim();
+}
+
+/** A text construct's value (§3.1), or undefined when empty. */
+function textConstruct(el: XmlElement | undefined): TextConstruct | undefined {
+  if (!el) return undefined;
+  const type = (attr(el, "type") ?? "text").trim().toLowerCase();
+  const mode = attr(el, "mode"); // Atom 0.3: mode="escaped" | "xml" | "base64"
+  let value: string;
+  let kind: TextConstruct["kind"];
+  if (type === "xhtml" || type === "application/xhtml+xml" || mode === "xml") {
+    value = el.raw === undefined ? el.text : xhtmlInner(el.raw);
+    kind = "html";
+  } else if (type === "html" || type === "text/html" || mode === "escaped") {
+    value = textOf(el);
+    kind = "html";
+  } else if (type === "text" || type === "text/plain" || type.startsWith("text/")) {
+    value = textOf(el);
+    kind = "text";
+  } else {
+    return undefined; // other media types (§4.1.3.3): not text we can show
+  }
+  return value === "" ? undefined : { kind, value };
+}
+
+function lineOf(t: TextConstruct | undefined): string | undefined {
+  if (!t) return undefined;
+  const line = t.kind === "html" ? htmlToText(t.value) : collapse(t.value);
+  return line === "" ? undefined : line;
+}
+
+function links(el: XmlElement, lists: ItemLists | undefined): { alternate?: string; self?: string } {
+  let alternate: string | undefined;
+  let alternateIsHtml = false;
+  let self: string | undefined;
+  for (const c of el.children) {
+    if (c.name !== "link" || c.ns !== el.ns) continue;
+    const rel = (attr(c, "rel") ?? "alternate").trim().toLowerCase();
+    const href = httpUrl(attr(c, "href") ?? textOf(c), c.base);
+    if (!href) continue;
+    if (rel === "alternate" || rel === "http://www.iana.org/assignments/relation/alternate") {
+      const type = (attr(c, "type") ?? "").toLowerCase();
+      const isHtml = type === "" || type.includes("html");
+      if (alternate === undefined || (isHtml && !alternateIsHtml)) {
+        alternate = href;
+        alternateIsHtml = isHtml;
+      }
+    } else if (rel === "enclosure") {
+      lists?.enclosure(href, attr(c, "type"), attr(c, "length"));
+    } else if (rel === "self") {
+      self ??= href;
+    }
+  }
+  return { ...(alternate !== undefined && { alternate }), ...(self !== undefined && { self }) };
+}
+
+function people(el: XmlElement | undefined, name: string): UpstreamPerson[] {
+  const out: UpstreamPerson[] = [];
+  if (!el) return out;
+  for (const c of el.children) {
+    if (c.name === name && c.ns === el.ns) {
+      const p = atomPerson(c);
+      if (p) out.push(p);
+    }
+  }
+  return out;
+}
+
+function firstOf(el: XmlElement, name: string): XmlElement | undefined {
+  for (const c of el.children) if (c.name === name && c.ns === el.ns) return c;
+  return undefined;
+}
+
+function dateOf(el: XmlElement, ...names: string[]): string | undefined {
+  for (const name of names) {
+    for (const c of el.children) {
+      if (c.name === name && c.ns === el.ns) {
+        const d = parseFeedDate(textOf(c));
+        if (d) return d;
+      }
+    }
+  }
+  return undefined;
+}
+
+function readEntry(entry: XmlElement, feedAuthors: UpstreamPerson[], feedLanguage: string | undefined): UpstreamItem {
+  const lists = new ItemLists();
+  const media: MediaInfo = {};
+  const { alternate } = links(entry, lists);
+
+  for (const p of people(entry, "author")) lists.author(p);
+  if (lists.authors.length === 0) for (const p of people(firstOf(entry, "source"), "author")) lists.author(p);
+  if (lists.authors.length === 0) for (const p of feedAuthors) lists.author(p);
+
+  for (const c of entry.children) {
+    if (c.name === "category" && c.ns === entry.ns) lists.category(attr(c, "label") ?? attr(c, "term") ?? textOf(c));
+  }
+  readMedia(entry, lists, media);
+
+  let contentHtml: string | undefined;
+  let contentText: string | undefined;
+  let contentSrc: string | undefined;
+  let contentLang: string | undefined;
+  const contentEl = firstOf(entry, "content");
+  if (contentEl) {
+    contentLang = contentEl.lang;
+    const src = attr(contentEl, "src");
+    if (src !== undefined) {
+      contentSrc = httpUrl(src, contentEl.base);
+    } else if (attr(contentEl, "mode") !== "base64") {
+      const t = textConstruct(contentEl);
+      if (t?.kind === "html") contentHtml = t.value;
+      else if (t) contentText = t.value;
+    }
+  }
+  const summaryConstruct = textConstruct(firstOf(entry, "summary"));
+  const summary = summaryConstruct?.value ?? media.description;
+  const published = dateOf(entry, "published", "issued", "created");
+  const updated = dateOf(entry, "updated", "modified");
+  const id = textOf(firstOf(entry, "id"));
+
+  return makeItem(
+    {
+      guid: id === "" ? undefined : collapse(id),
+      url: alternate ?? contentSrc,
+      title: lineOf(textConstruct(firstOf(entry, "title"))) ?? lineText(media.title, "maybe"),
+      summary,
+      contentHtml,
+      contentText,
+      published: published ?? updated,
+      updated,
+      image: pickImage(media, lists),
+      language: languageTag(contentLang ?? entry.lang) ?? feedLanguage,
+      baseUrl: (contentEl ?? firstOf(entry, "summary") ?? entry).base,
+    },
+    lists,
+  );
+}
+
+/** Reads an Atom `<feed>` root. */
+export function readAtom(root: XmlElement): ParsedFeed {
+  const language = languageTag(root.lang);
+  const feedAuthors = people(root, "author");
+  const items: UpstreamItem[] = [];
+  for (const c of root.children) {
+    if (c.name === "entry" && c.ns === root.ns) items.push(readEntry(c, feedAuthors, language));
+  }
+  const { alternate, self } = links(root, undefined);
+  const feed: ParsedFeed = { format: "atom", items };
+  const title = lineOf(textConstruct(firstOf(root, "title")));
+  if (title) feed.title = title;
+  if (alternate) feed.link = alternate;
+  if (language) feed.language = language;
+  const description = lineOf(textConstruct(firstOf(root, "subtitle") ?? firstOf(root, "tagline")));
+  if (description) feed.description = description;
+  const logo = firstOf(root, "logo") ?? firstOf(root, "icon");
+  const image = logo ? httpUrl(textOf(logo), logo.base) : undefined;
+  if (image) feed.image = image;
+  if (self) feed.selfUrl = self;
+  return feed;
+}
