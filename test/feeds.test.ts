@@ -206,3 +206,22 @@ describe("directory APIs", () => {
     expect(text).toContain('text="Алматы"');
   });
 });
+
+describe("a feed opened in a browser", () => {
+  it("goes out as application/xml to a request for HTML, so the XSL view applies; readers keep the feed types", async () => {
+    await submit(fixtures.seed());
+    const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+    const viewed = await call("/feeds/city/almaty.rss", { headers: { accept: browserAccept } });
+    expect(viewed.headers.get("content-type")).toBe("application/xml; charset=utf-8");
+    expect(viewed.headers.get("vary")).toBe("Accept");
+    const body = await viewed.text();
+    expect(body).toContain('<?xml-stylesheet type="text/xsl"');
+    for (const accept of ["application/rss+xml, text/html;q=0.5", "*/*", "application/atom+xml,application/rdf+xml,application/rss+xml,application/xml;q=0.9,text/xml;q=0.2,*/*;q=0.1"]) {
+      const read = await call("/feeds/city/almaty.rss", { headers: { accept } });
+      expect(read.headers.get("content-type"), accept).toBe("application/rss+xml; charset=utf-8");
+      expect(await read.text()).toBe(body);
+    }
+    const json = await call("/feeds/city/almaty.json", { headers: { accept: browserAccept } });
+    expect(json.headers.get("content-type")).toBe("application/feed+json; charset=utf-8");
+  });
+});

@@ -86,6 +86,20 @@ function pagingQuery(c: Context<AppEnv>): { limit: number; after: string | undef
   return { limit, after };
 }
 
+/**
+ * Browsers show application/rss+xml and application/atom+xml as plain text (Chromium) or offer a
+ * download, so the XSL view (/feed.xsl) never applies. A request that asks for HTML and names no
+ * feed type is a person opening the feed: the same bytes go out as application/xml, which
+ * browsers style with the stylesheet. Feed readers name feed types (or only *\/*) and get the
+ * contract's types.
+ */
+const BROWSER_XML_TYPE = "application/xml; charset=utf-8";
+const FEED_MEDIA_TYPES = /application\/(rss|atom|rdf|feed)\+(xml|json)/i;
+
+function isBrowserNavigation(accept: string | undefined): boolean {
+  return accept !== undefined && /\btext\/html\b/i.test(accept) && !FEED_MEDIA_TYPES.test(accept);
+}
+
 async function respond(
   c: Context<AppEnv>,
   tag: Pick<Tag, "type" | "slug"> | undefined,
@@ -101,7 +115,8 @@ async function respond(
   );
   if (!served) throw notFound();
   const headers = {
-    "content-type": served.contentType,
+    "content-type": format !== "json" && isBrowserNavigation(c.req.header("accept")) ? BROWSER_XML_TYPE : served.contentType,
+    vary: "Accept",
     etag: served.etag,
     "last-modified": httpDate(served.lastModified),
     "cache-control": CACHE_CONTROL,
