@@ -5,8 +5,9 @@
  *
  * KV operations for a batch of n articles with t distinct new tags:
  *   reads: ceil(n/100) bulk article reads + ceil(tags/100) bulk tag-record reads;
- *   writes per new or changed article: 1 record + 1 per feed (all + one per tag), plus a tag record
- *   for each tag seen for the first time; an update also deletes the index keys it no longer has.
+ *   writes per new article: 1 record + 1 index key per feed (all + one per tag); an update writes
+ *   only the index keys it adds and deletes those it no longer has; plus, once per batch, one
+ *   version bump per touched feed and a tag record for each tag seen for the first time.
  *
  * Two entry points with different semantics for an article that already exists:
  * - `ingestArticles` (webhook): the publisher owns its article; a changed submission replaces the
@@ -21,12 +22,9 @@
  */
 import type { Article, SourceRef } from "../domain/article";
 import type { Tag } from "../domain/tag";
-import { feedsOf, getArticles, writeArticle } from "../store/articles";
-import { bumpFeedVersions } from "../store/feed-versions";
+import { getArticles, writeArticles } from "../store/articles";
 import { ensureTagRecords } from "../store/tags";
-import { contentRev } from "./ids";
-import type { ArticleDraft } from "./normalize";
-import { stampArticle } from "./normalize";
+import { type ArticleDraft, reviseDraft, stampArticle } from "./normalize";
 
 export type IngestStatus = "created" | "updated" | "unchanged";
 
@@ -50,7 +48,7 @@ export async function ingestArticles(kv: KVNamespace, drafts: readonly ArticleDr
   if (changed.length > 0) {
     const tags = uniqueTags(changed.flatMap((c) => c.next.tags));
     await ensureTagRecords(kv, tags, new Date(nowMs).toISOString());
-    await Promise.all(changed.map(({ next, prev }) => writeArticle(kv, next, prev, nowMs)));
+    await writeArticles(kv, changed, nowMs);
   }
   return outcomes;
 }
@@ -127,19 +125,9 @@ export async function ingestUpstream(
   if (changed.length > 0) {
     const tags = uniqueTags(changed.flatMap((c) => c.next.tags));
     const nowIso = new Date(nowMs).toISOString();
-    for (let start = 0; start < tags.length; start += 100) {
-      await ensureTagRecords(kv, tags.slice(start, start + 100), nowIso);
-      kvOps += 1;
-    }
-    await Promise.all(changed.map(({ next, prev }) => writeArticle(kv, next, prev, nowMs)));
-    if (changed.length > 1) {
-      // writeArticle bumps each feed's version once per article, concurrently; KV takes about one
-      // write a second per key, so some of those bumps can be refused. One more bump of every
-      // touched feed, after all index keys are in, makes sure the last version names them all.
-      const touched = [...new Set(changed.flatMap(({ next, prev }) => [...feedsOf(next), ...(prev ? feedsOf(prev) : [])]))];
-      await bumpFeedVersions(kv, touched, nowMs);
-      planned += touched.length;
-    }
+    await ensureTagRecords(kv, tags, nowIso);
+    kvOps += Math.ceil(tags.length / 100);
+    await writeArticles(kv, changed, nowMs);
   }
   return { outcomes, deferred, kvOps: kvOps + planned };
 }
@@ -162,7 +150,7 @@ export async function mergeUpstream(prev: Article, draft: ArticleDraft, invented
     sources: unionBy(prev.sources, draft.sources, sourceKey),
     tags: unionBy(prev.tags, draft.tags, (t) => `${t.type}/${t.slug}`),
   };
-  return { ...merged, rev: await contentRev(merged) };
+  return reviseDraft(merged);
 }
 
 const sourceKey = (s: SourceRef): string => (s.url !== undefined ? `url:${s.url}` : `name:${s.name}`);

@@ -7,7 +7,8 @@
  *   1. put the index keys the new version adds (metadata: the `rev` and time that wrote it);
  *   2. put `article:{id}` — the commit point;
  *   3. delete the index keys of the previous version that the new one no longer has;
- *   4. bump the version of every feed it entered, changed in or left (feed-versions.ts).
+ *   4. bump the version of every feed it entered, changed in or left (feed-versions.ts) — once
+ *      per batch (`writeArticles`), since KV takes about one write a second per key.
  * The article record is the truth: a reader accepts an index entry only when the article exists
  * and still claims that key; anything else is a write in flight or debris of a crash, skipped.
  * So a failure at any step leaves either the old version or the new one visible, never a mix:
@@ -68,13 +69,17 @@ function parseStoredArticle(raw: unknown): Article | null {
   return parsed.success ? parsed.data : null;
 }
 
-/** Stores `next`, replacing `previous` (the version read before, or null for a new article). */
+/**
+ * Stores `next`, replacing `previous` (the version read before, or null for a new article): steps
+ * 1-3 of the protocol. The caller bumps the returned feeds' versions (step 4) once for its whole
+ * batch; `writeArticles` does both.
+ */
 export async function writeArticle(
   kv: KVNamespace,
   next: Article,
   previous: Article | null,
   nowMs: number,
-): Promise<{ writes: number; deletes: number }> {
+): Promise<{ writes: number; deletes: number; feeds: FeedKey[] }> {
   const meta: IndexEntryMeta = { r: next.rev, w: Math.floor(nowMs / 1000) };
   const nextKeys = indexKeysOf(next);
   const had = new Set(previous ? indexKeysOf(previous) : []);
@@ -85,9 +90,23 @@ export async function writeArticle(
   const keep = new Set(nextKeys);
   const stale = previous ? indexKeysOf(previous).filter((key) => !keep.has(key)) : [];
   await Promise.all(stale.map((key) => kv.delete(key)));
-  const touched = [...feedsOf(next), ...(previous ? feedsOf(previous) : [])];
-  await bumpFeedVersions(kv, touched, nowMs);
-  return { writes: added.length + 1 + new Set(touched).size, deletes: stale.length };
+  const feeds = [...new Set([...feedsOf(next), ...(previous ? feedsOf(previous) : [])])];
+  return { writes: added.length + 1, deletes: stale.length, feeds };
+}
+
+/** Writes a batch of articles, then bumps every touched feed's version once. Returns the KV writes and deletes made. */
+export async function writeArticles(
+  kv: KVNamespace,
+  batch: readonly { next: Article; prev: Article | null }[],
+  nowMs: number,
+): Promise<{ writes: number; deletes: number }> {
+  const results = await Promise.all(batch.map(({ next, prev }) => writeArticle(kv, next, prev, nowMs)));
+  const feeds = [...new Set(results.flatMap((r) => r.feeds))];
+  await bumpFeedVersions(kv, feeds, nowMs);
+  return {
+    writes: results.reduce((sum, r) => sum + r.writes, feeds.length),
+    deletes: results.reduce((sum, r) => sum + r.deletes, 0),
+  };
 }
 
 /** Removes an article from every feed. Returns the removed article, or null if there was none. */

@@ -14,13 +14,16 @@ export type TagRecord = z.infer<typeof TagRecordSchema>;
 
 /** Makes sure every tag has its record. Returns how many records were written. */
 export async function ensureTagRecords(kv: KVNamespace, tags: readonly Tag[], nowIso: string): Promise<number> {
-  if (tags.length === 0) return 0;
-  const keys = tags.map(tagKey);
-  const existing = await kv.get(keys, "json");
-  const writes = tags.filter((tag) => {
-    const record = TagRecordSchema.safeParse(existing.get(tagKey(tag)));
-    return !record.success || record.data.name !== tag.name;
-  });
+  const writes: Tag[] = [];
+  // KV's bulk get takes at most 100 keys.
+  for (let start = 0; start < tags.length; start += 100) {
+    const chunk = tags.slice(start, start + 100);
+    const existing = await kv.get(chunk.map(tagKey), "json");
+    for (const tag of chunk) {
+      const record = TagRecordSchema.safeParse(existing.get(tagKey(tag)));
+      if (!record.success || record.data.name !== tag.name) writes.push(tag);
+    }
+  }
   await Promise.all(
     writes.map((tag) => {
       const record: TagRecord = { type: tag.type, name: tag.name, slug: tag.slug, created: nowIso };
