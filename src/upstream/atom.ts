@@ -12,7 +12,7 @@
  * - Categories (§4.2.2): label, else term.
  * - Media RSS inside Atom (YouTube): thumbnail, description, content.
  */
-import { ItemLists, type MediaInfo, atomPerson, httpUrl, languageTag, lineText, makeItem, pickImage, readMedia } from "./common";
+import { ItemLists, type MediaInfo, atomPerson, hasContent, httpUrl, languageTag, lineText, makeItem, pickImage, readMedia } from "./common";
 import { parseFeedDate } from "./dates";
 import { cdataToHtml, collapse, htmlToText } from "./text";
 import type { ParsedFeed, UpstreamItem, UpstreamPerson } from "./types";
@@ -176,7 +176,10 @@ export function readAtom(root: XmlElement): ParsedFeed {
   const feedAuthors = people(root, "author");
   const items: UpstreamItem[] = [];
   for (const c of root.children) {
-    if (c.name === "entry" && c.ns === root.ns) items.push(readEntry(c, feedAuthors, language));
+    if (c.name === "entry" && c.ns === root.ns) {
+      const item = readEntry(c, feedAuthors, language);
+      if (hasContent(item)) items.push(item);
+    }
   }
   const { alternate, self } = links(root, undefined);
   const feed: ParsedFeed = { format: "atom", items };

@@ -197,6 +197,19 @@ export function pickImage(info: MediaInfo, lists: ItemLists, ...fallbacks: (stri
   );
 }
 
+/** An item worth passing on: something identifies it or says something (an empty `<item/>` does not). */
+export function hasContent(item: UpstreamItem): boolean {
+  return (
+    item.guid !== undefined ||
+    item.url !== undefined ||
+    item.title !== undefined ||
+    item.summary !== undefined ||
+    item.contentHtml !== undefined ||
+    item.contentText !== undefined ||
+    item.enclosures.length > 0
+  );
+}
+
 /** An item object with only its defined fields (stable shape for callers and tests). */
 export function makeItem(fields: Partial<UpstreamItem>, lists: ItemLists): UpstreamItem {
   if ((fields.contentHtml === undefined && fields.summary === undefined) || !fields.baseUrl?.startsWith("http")) fields.baseUrl = undefined;

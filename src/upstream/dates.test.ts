@@ -1,3 +1,4 @@
+/** parseFeedDate: the real-world date forms it must read (RFC 822 §5 and its variants, ISO 8601) and those it must refuse. */
 import { describe, expect, it } from "vitest";
 import { parseFeedDate } from "./dates";
 

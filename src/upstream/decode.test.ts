@@ -1,3 +1,4 @@
+/** decodeBody: which charset wins (BOM, XML declaration, HTTP charset, UTF-8) and the failures. */
 import { describe, expect, it } from "vitest";
 import { decodeBody } from "./decode";
 

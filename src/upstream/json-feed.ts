@@ -8,7 +8,7 @@
  * are plain text, `content_html` HTML; `tags` become categories; `attachments` enclosures;
  * `image`, else `banner_image`, the image.
  */
-import { ItemLists, baseUrl, httpUrl, languageTag, lineText, makeItem } from "./common";
+import { ItemLists, baseUrl, hasContent, httpUrl, languageTag, lineText, makeItem } from "./common";
 import { parseFeedDate } from "./dates";
 import type { ParsedFeed, UpstreamItem, UpstreamPerson } from "./types";
 
@@ -84,9 +84,7 @@ function readItem(o: Json, base: string | undefined, feedAuthors: UpstreamPerson
     },
     lists,
   );
-  return item.guid !== undefined || item.url !== undefined || item.title !== undefined || item.contentHtml !== undefined || item.contentText !== undefined
-    ? item
-    : undefined;
+  return hasContent(item) ? item : undefined;
 }
 
 /** Reads a parsed JSON document that carries a JSON Feed version. */

@@ -18,7 +18,7 @@
  *   dc:creator / itunes:author;
  * - categories: category, dc:subject (terms as given, not split).
  */
-import { ItemLists, type MediaInfo, atomPerson, httpUrl, languageTag, lineText, makeItem, personFromRss, pickImage, readMedia } from "./common";
+import { ItemLists, type MediaInfo, atomPerson, hasContent, httpUrl, languageTag, lineText, makeItem, personFromRss, pickImage, readMedia } from "./common";
 import { parseFeedDate } from "./dates";
 import { cdataToHtml, htmlToText, looksLikeHtml, truncateText } from "./text";
 import type { ParsedFeed, UpstreamFormat, UpstreamItem, UpstreamPerson } from "./types";
@@ -26,16 +26,6 @@ import { NS, type XmlElement, attr, childrenNamed, firstChild, firstText, textOf
 
 /** Derived summaries stay summaries. */
 export const SUMMARY_MAX = 500;
-
-function date(el: XmlElement, ns: string, name: string): string | undefined {
-  for (const c of el.children) {
-    if (c.name === name && c.ns === ns) {
-      const d = parseFeedDate(textOf(c));
-      if (d) return d;
-    }
-  }
-  return undefined;
-}
 
 function atomLinkOf(el: XmlElement, rel: string): string | undefined {
   for (const c of el.children) {
@@ -263,9 +253,7 @@ export function readRss(root: XmlElement, format: UpstreamFormat): ParsedFeed {
   const items: UpstreamItem[] = [];
   for (const el of itemElements) {
     const item = readItem(el, core, language, fallbackAuthors, rdf);
-    if (item.guid !== undefined || item.url !== undefined || item.title !== undefined || item.summary !== undefined || item.contentHtml !== undefined) {
-      items.push(item);
-    }
+    if (hasContent(item)) items.push(item);
   }
 
   const imageEl = firstChild(channel, core, "image") ?? firstChild(root, core, "image");

@@ -151,59 +151,59 @@ type FxpNode = Record<string, unknown>;
 
 const parsers = new Map<string, { parser: XMLParser; stop: Set<string> }>();
 
-function parserFor(stopNames: Set<string>): { parser: XMLParser; stop: Set<string> } {
-  const key = [...stopNames].sort().join(" ");
+// `xmlns:p="uri"`: literal prefix, bounded classes, linear.
+const XMLNS_DECL = /xmlns:([A-Za-z_][\w.-]{0,40})\s*=\s*(?:"([^"<]{0,300})"|'([^'<]{0,300})')/g;
+
+/**
+ * The parser for this document, whose stop nodes are the unprefixed text elements plus
+ * `prefix:name` for the prefixes the document declares (and `content:`, often undeclared).
+ * Only declared ones: each stop node costs the parser a compiled expression per parse.
+ * Elements with other prefixes still resolve by scope or convention; they are only parsed
+ * rather than sliced. Declarations live on the root in practice: the head is searched.
+ */
+function parserFor(xml: string): { parser: XMLParser; stop: Set<string> } {
+  const declared: string[] = ["content=content"];
+  const head = xml.length > 65536 ? xml.slice(0, 65536) : xml;
+  if (head.includes("xmlns:")) {
+    XMLNS_DECL.lastIndex = 0;
+    for (let m = XMLNS_DECL.exec(head); m; m = XMLNS_DECL.exec(head)) {
+      const ns = nsId(m[2] ?? m[3] ?? "");
+      if (TEXT_ELEMENTS[ns]) declared.push(`${m[1]}=${ns}`);
+    }
+  }
+  const key = declared.sort().join(" ");
   let entry = parsers.get(key);
   if (!entry) {
+    const stop = new Set<string>(TEXT_ELEMENTS[NS.none]);
+    for (const pair of declared) {
+      const [prefix, ns] = pair.split("=") as [string, string];
+      for (const local of TEXT_ELEMENTS[ns] ?? []) stop.add(`${prefix}:${local}`);
+    }
     entry = {
-      stop: stopNames,
+      stop,
       parser: new XMLParser({
-        preserveOrder: true,
+        preserveOrder: true, // no object "compression" pass; duplicates kept in order
         ignoreAttributes: false,
         attributeNamePrefix: "",
         allowBooleanAttributes: false,
         parseTagValue: false,
         parseAttributeValue: false,
-        processEntities: false,
+        processEntities: false, // decoded once, by us, with the full HTML5 table
         htmlEntities: false,
         trimValues: true,
         cdataPropName: "#cdata",
         ignoreDeclaration: true,
         ignorePiTags: true,
-        stopNodes: [...stopNames].map((name) => `..${name}`),
+        stopNodes: [...stop].map((name) => `..${name}`),
         unpairedTags: VOID_TAGS,
-        jPath: false,
+        jPath: false, // no path strings built per tag
         maxNestedTags: 256,
       }),
     };
-    if (parsers.size > 32) parsers.clear(); // bounded: prefix sets are few in practice
+    if (parsers.size >= 32) parsers.clear(); // bounded: prefix sets are few in practice
     parsers.set(key, entry);
   }
   return entry;
-}
-
-// `xmlns:p="uri"` anywhere: literal prefix, bounded classes, linear.
-const XMLNS_DECL = /xmlns:([A-Za-z_][\w.-]{0,40})\s*=\s*(?:"([^"<]{0,300})"|'([^'<]{0,300})')/g;
-
-/** Stop-node names for this document: the unprefixed ones plus `prefix:name` for its prefixes. */
-function stopNamesFor(xml: string): Set<string> {
-  const names = new Set<string>(TEXT_ELEMENTS[NS.none]);
-  const add = (prefix: string, ns: string): void => {
-    for (const local of TEXT_ELEMENTS[ns] ?? []) names.add(`${prefix}:${local}`);
-  };
-  // Only the prefixes the document declares: each stop node costs the parser a compiled
-  // expression per parse. Undeclared prefixes (`dc:` without xmlns:dc) still resolve by
-  // convention (CONVENTIONAL_PREFIX); their elements are just parsed rather than sliced.
-  // Declarations live on the root in practice; the head is enough (an element whose prefix is
-  // declared further down is still resolved by scope, it is only parsed rather than sliced).
-  const head = xml.length > 65536 ? xml.slice(0, 65536) : xml;
-  if (head.includes("xmlns:")) {
-    XMLNS_DECL.lastIndex = 0;
-    for (let m = XMLNS_DECL.exec(head); m; m = XMLNS_DECL.exec(head)) add(m[1]!, nsId(m[2] ?? m[3] ?? ""));
-  }
-  // A content:encoded without its declaration is common enough to slice anyway.
-  add("content", NS.content);
-  return names;
 }
 
 function isWhitespace(code: number): boolean {
@@ -242,8 +242,11 @@ export function prepareXml(text: string): Prepared {
 
 /** DOCTYPE declarations (with an internal subset or not) go: see the module header. */
 function dropDoctype(xml: string): string {
-  const at = xml.slice(0, 4096).search(/<!DOCTYPE/i);
+  const head = xml.slice(0, 4096);
+  const at = head.search(/<!DOCTYPE/i);
   if (at === -1) return xml;
+  const root = ROOT_START.exec(head);
+  if (root && root.index < at) return xml; // a DOCTYPE inside the document's text, not before it
   const gt = xml.indexOf(">", at);
   const bracket = xml.indexOf("[", at);
   let end = gt;
@@ -483,7 +486,7 @@ const MAX_REPAIRS = 6;
 
 /** Parses prepared XML to the root element; see the module header. */
 export function parseXml(xml: string, baseUrl: string | undefined): Result<ParsedXml, ParseFailure> {
-  const { parser, stop } = parserFor(stopNamesFor(xml));
+  const { parser, stop } = parserFor(xml);
   const warnings: string[] = [];
   let nodes: FxpNode[] | undefined;
   try {
