@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Article } from "../src/domain/article";
-import { type IndexEntryMeta, getArticle, indexKeysOf, listFeedEntries, resolveEntries, writeArticle } from "../src/store/articles";
+import { type IndexEntryMeta, getArticle, indexKeysOf, listFeedEntries, resolveEntries, writeArticles } from "../src/store/articles";
 import { ALL_FEED, INDEX_PREFIX, REPAIR_CURSOR_KEY, indexKey, parseIndexKey, tagFeedKey } from "../src/store/keys";
 import { REPAIR_GRACE_MS, type RepairReport, repairIndexes } from "../src/store/repair";
 import { call, json, makeArticle, submit, uniqueId } from "./helpers";
@@ -124,8 +124,8 @@ describe("repairIndexes: missing index keys", () => {
     const u1: Article = { ...previous, title: "U1", rev: "u1", tags: [tag(y)] };
     const u2: Article = { ...previous, title: "U2", rev: "u2", tags: [tag(x)] };
     const now = Date.now();
-    await writeArticle(env.KV, u1, previous, now);
-    await writeArticle(env.KV, u2, previous, now);
+    await writeArticles(env.KV, [{ next: u1, prev: previous }], now);
+    await writeArticles(env.KV, [{ next: u2, prev: previous }], now);
 
     // Broken: U2 claims x's key, which U1 deleted; U1's key for y is debris.
     expect(await visibleIn(tagFeedKey({ type: "topic", slug: x }))).toEqual([]);

@@ -313,12 +313,16 @@ function walkHtml(input: string, handler: TreeHandler): void {
  * Text escaped so it can never be read as markup. U+0338 COMBINING LONG SOLIDUS OVERLAY is
  * escaped too: it is the one character NFC composes with a markup character (`>` + U+0338 is
  * U+226F), so with it escaped, NFC over the whole output equals NFC of each text and value.
+ * NFC comes first: a composition exclusion such as U+2ADC decomposes to U+2ADD + U+0338, and a
+ * U+0338 that appeared only after escaping would be escaped on the next pass (not idempotent).
  */
-function escapeText(s: string): string {
+function escapeText(raw: string): string {
+  const s = raw.normalize("NFC");
   return /[&<>"\u0338]/.test(s) ? s.replace(/[&<>"\u0338]/g, escapeChar) : s;
 }
 
-function escapeAttribute(s: string): string {
+function escapeAttribute(raw: string): string {
+  const s = raw.normalize("NFC");
   return /[&<>"\u0338]/.test(s) ? s.replace(/[&<>"\u0338]/g, escapeChar) : s;
 }
 

@@ -29,6 +29,7 @@ import { checkSourceUrl } from "../refresh/url-safety";
 import { deleteSource, getSource, getSources, listSources, putSource } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
 import { parseFeed } from "../upstream/parse";
+import { writeRateLimit } from "../http/rate-limit";
 import { requireAdmin } from "./auth";
 
 export const sourceRoutes = new Hono<AppEnv>();
@@ -40,6 +41,8 @@ const OPML_MAX_FEEDS = 500;
 /** KV operations a refresh-now may spend on item writes (the request's budget is 1000). */
 const REFRESH_NOW_WRITE_OPS = 800;
 
+// Writes are rate-limited per client before auth, so a flood is cut off unread; reads are not.
+sourceRoutes.use("*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : writeRateLimit(c, next)));
 sourceRoutes.use("*", requireAdmin);
 
 sourceRoutes.post("/", async (c) => {

@@ -51,6 +51,7 @@ import {
   updateEntry,
   validateTaxonomy,
 } from "../tags/merge";
+import { writeRateLimit } from "../http/rate-limit";
 import { requireAdmin } from "./auth";
 import { urlsFor } from "./site";
 
@@ -76,7 +77,7 @@ taxonomyRoutes.get("/api/taxonomy", async (c) => {
   return c.body(serializeTaxonomy(loaded.taxonomy), 200, headers);
 });
 
-taxonomyRoutes.put("/api/taxonomy", requireAdmin, async (c) => {
+taxonomyRoutes.put("/api/taxonomy", writeRateLimit, requireAdmin, async (c) => {
   const body = await readJson(c, DOCUMENT_MAX_BYTES);
   const valid = validateTaxonomy(body);
   if (!valid.ok) throw invalidFields(valid.error);
@@ -96,7 +97,7 @@ taxonomyRoutes.get("/api/taxonomy/entries/:type/:slug", async (c) => {
   return c.json({ entry, tag: entryTag(entry), feeds: urlsFor(c).feeds(entryTag(entry)) });
 });
 
-taxonomyRoutes.post("/api/taxonomy/entries", requireAdmin, async (c) => {
+taxonomyRoutes.post("/api/taxonomy/entries", writeRateLimit, requireAdmin, async (c) => {
   const input = parseWith(EntryCreateSchema, await readJson(c, SMALL_BODY_MAX_BYTES));
   const { result } = await edit(c, (taxonomy) => createEntry(taxonomy, input));
   const tag = entryTag(result.entry);
@@ -106,7 +107,7 @@ taxonomyRoutes.post("/api/taxonomy/entries", requireAdmin, async (c) => {
   return c.json({ entry: result.entry, tag, feeds: urlsFor(c).feeds(tag) }, 201);
 });
 
-taxonomyRoutes.put("/api/taxonomy/entries/:type/:slug", requireAdmin, async (c) => {
+taxonomyRoutes.put("/api/taxonomy/entries/:type/:slug", writeRateLimit, requireAdmin, async (c) => {
   const { type, slug } = entryPath(c);
   const patch = parseWith(EntryUpdateSchema, await readJson(c, SMALL_BODY_MAX_BYTES));
   const { result } = await edit(c, (taxonomy) => updateEntry(taxonomy, type, slug, patch));
@@ -123,19 +124,19 @@ taxonomyRoutes.put("/api/taxonomy/entries/:type/:slug", requireAdmin, async (c) 
   return c.json({ entry, tag: after, feeds: urlsFor(c).feeds(after), ...(move && { move }) });
 });
 
-taxonomyRoutes.delete("/api/taxonomy/entries/:type/:slug", requireAdmin, async (c) => {
+taxonomyRoutes.delete("/api/taxonomy/entries/:type/:slug", writeRateLimit, requireAdmin, async (c) => {
   const { type, slug } = entryPath(c);
   const { result } = await edit(c, (taxonomy) => deleteEntry(taxonomy, type, slug));
   return c.json({ deleted: result.entry });
 });
 
-taxonomyRoutes.post("/api/taxonomy/types", requireAdmin, async (c) => {
+taxonomyRoutes.post("/api/taxonomy/types", writeRateLimit, requireAdmin, async (c) => {
   const def = parseWith(TypeCreateSchema, await readJson(c, SMALL_BODY_MAX_BYTES));
   const { result } = await edit(c, (taxonomy) => createType(taxonomy, def));
   return c.json({ type: result.def }, 201);
 });
 
-taxonomyRoutes.delete("/api/taxonomy/types/:type", requireAdmin, async (c) => {
+taxonomyRoutes.delete("/api/taxonomy/types/:type", writeRateLimit, requireAdmin, async (c) => {
   const type = c.req.param("type");
   if (!TAG_TYPE_PATTERN.test(type)) throw new ApiError(404, "not_found", `type "${type}" is not declared`);
   const { result } = await edit(c, (taxonomy) => deleteType(taxonomy, type));
@@ -146,7 +147,7 @@ taxonomyRoutes.delete("/api/taxonomy/types/:type", requireAdmin, async (c) => {
  * Merge: the taxonomy first (so new submissions and the old URL go to `into` at once), then up to
  * 200 articles per call (store/merge.ts). `{moved, remaining, done}`: call again until `done`.
  */
-taxonomyRoutes.post("/api/tags/merge", requireAdmin, async (c) => {
+taxonomyRoutes.post("/api/tags/merge", writeRateLimit, requireAdmin, async (c) => {
   const { from, into: intoRef } = parseWith(MergeRequestSchema, await readJson(c, SMALL_BODY_MAX_BYTES));
   const kv = c.env.KV;
   const current = await loadTaxonomy(kv);

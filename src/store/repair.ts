@@ -87,6 +87,9 @@ export async function repairIndexes(kv: KVNamespace, options: RepairOptions): Pr
   // One operation stays in reserve for saving the cursor.
   const remaining = (): number => budget - 1 - report.ops;
 
+  // Too small to read the cursor, list a page and act on it: do nothing (the cron's leftovers may be tiny).
+  if (budget < 4) return report;
+
   report.ops++;
   const stored = RepairCursorSchema.safeParse(await kv.get(REPAIR_CURSOR_KEY, "json"));
   let state: RepairCursor = stored.success ? stored.data : START;
