@@ -14,18 +14,8 @@ import { getArticle, listFeedEntries, resolveEntries } from "../src/store/articl
 import { ALL_FEED, tagFeedKey } from "../src/store/keys";
 import { REPAIR_GRACE_MS, repairIndexes } from "../src/store/repair";
 import { adminHeaders, call, json, makeArticle, submit, uniqueId } from "./helpers";
+import { seededRandom } from "./support/prng";
 
-/** mulberry32: a seeded generator, so a failing interleaving of operations can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function servedIds(path: string): Promise<string[]> {
   const ids: string[] = [];
@@ -64,7 +54,7 @@ describe("concurrent writes to different articles", () => {
 
 describe("50 concurrent mixed operations on a few articles", () => {
   it("never loses a last-written article, never shows a deleted one, and serves the final state", async () => {
-    const next = random(20240501);
+    const next = seededRandom(20240501);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
     const topics = Array.from({ length: 4 }, () => uniqueId("mix").toLowerCase());
     // ids 0-3: existing, raced by writes, deletes and reads; 4-5: existing, only deleted;

@@ -1,34 +1,13 @@
 /**
- * Reading request bodies within a stated limit: refused by Content-Length before reading,
- * and cut off while streaming when the header lied or was absent (chunked).
+ * Request bodies at the edge: within a stated limit (413 past it, see read-limited.ts), JSON only,
+ * strict UTF-8.
  */
 import { ApiError } from "./errors";
+import { readLimited } from "./read-limited";
 
 export async function readBodyLimited(request: Request, limitBytes: number): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new ApiError(413, "body_too_large", `the request body must be at most ${limitBytes} bytes`);
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limitBytes) throw tooLarge();
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limitBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const body = await readLimited(request, limitBytes);
+  if (body === "too_large") throw new ApiError(413, "body_too_large", `the request body must be at most ${limitBytes} bytes`);
   return body;
 }
 

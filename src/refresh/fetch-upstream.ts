@@ -15,6 +15,7 @@
  * - `Retry-After` on a failure (429 and 503 send it) is returned as an absolute time.
  * - Every request counts against the caller's subrequest budget via `onRequest`.
  */
+import { type LimitedRead, readLimited } from "../http/read-limited";
 import type { RefreshFailureKind } from "../domain/source";
 import { parseRetryAfter } from "./schedule";
 import { checkSourceUrl } from "./url-safety";
@@ -150,7 +151,7 @@ export async function fetchUpstream(startUrl: string, options: FetchUpstreamOpti
       return failed(response.status, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`, retryAtMs);
     }
 
-    const body = await readLimited(response, options.maxBytes, deadline);
+    const body = await readBody(response, options.maxBytes, deadline);
     if (body === "too_large") return failed("too_large", `the body is larger than ${options.maxBytes} bytes`);
     if (body === "timeout") return failed("timeout", `timed out reading the body (over ${options.timeoutMs} ms)`);
     if (body instanceof Error) return failed("network", `the connection failed while reading the body: ${describe(body)}`);
@@ -170,39 +171,12 @@ export async function fetchUpstream(startUrl: string, options: FetchUpstreamOpti
   }
 }
 
-async function readLimited(response: Response, maxBytes: number, deadline: Promise<never>): Promise<Uint8Array | "too_large" | "timeout" | Error> {
-  const declared = Number(response.headers.get("content-length") ?? "");
-  // With Content-Encoding the header counts compressed bytes: it can only refuse early, the stream count decides.
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await discard(response);
-    return "too_large";
-  }
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+async function readBody(response: Response, maxBytes: number, deadline: Promise<never>): Promise<LimitedRead | "timeout" | Error> {
   try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), deadline]);
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        reader.cancel().catch(() => undefined);
-        return "too_large";
-      }
-      chunks.push(value);
-    }
+    return await readLimited(response, maxBytes, deadline);
   } catch (error) {
-    reader.cancel().catch(() => undefined);
     return error instanceof DeadlineError ? "timeout" : error instanceof Error ? error : new Error(String(error));
   }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 /** Releases a response body we do not read (a redirect, an error page). */
