@@ -6,7 +6,7 @@
  * - `sourceIdFor(url)`: the id, derived from the canonical feed URL, so adding the same feed twice
  *   (another case, `http` vs `https`, tracking parameters, a fragment) names the same source.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { sha256Hex, canonicalUrl } from "../ingest/ids";
 import { TagInputSchema, TagTypeSchema } from "./tag";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Tags are typed: `{type: "city", name: "Алматы"}`. The type is a lowercase word from an open,

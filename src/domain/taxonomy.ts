@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { matchKey, slugify } from "../tags/slugify";
 import { TagNameSchema, TagSlugSchema, TagTypeSchema } from "./tag";
 

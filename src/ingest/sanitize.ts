@@ -10,7 +10,7 @@
  * Built on htmlparser2's Tokenizer (spec-shaped HTML tokenizing: raw-text and RCDATA elements,
  * comments, all HTML5 entities) with our own linear tree building: htmlparser2's Parser keeps its
  * stack with Array#unshift, quadratic on deep nesting (200k nested <div>: 12 s; here 70 ms).
- * Compared (bench/sanitize.bench.mjs; per call on a 3 KB / 100 KB article; Worker bundle gzip):
+ * Compared (a throwaway script, not kept; per call on a 3 KB / 100 KB article; Worker bundle gzip):
  *   this module, htmlparser2 Tokenizer  Node 0.10 / 2.2 ms, workerd 0.12 / 2.8 ms, 22 KB  <- chosen
  *   xss (js-xss)                        Node 0.10 / 2.9 ms, 7 KB; regex filter, output unbalanced
  *   sanitize-html                       Node 0.29 / 5.7 ms, 94 KB (htmlparser2 + postcss)

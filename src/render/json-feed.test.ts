@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { renderJsonFeed } from "./json-feed";
 import { formatUrls, makeArticle, makeDocument, makeItem, ORIGIN } from "./test-factories";
 

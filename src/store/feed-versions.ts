@@ -9,7 +9,7 @@
  * write made before it. KV allows about one write a second per key: a refused bump is retried
  * once and otherwise logged, and snapshots expire, which bounds how stale a feed can get.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type FeedKey, feedVersionKey, snapshotKey } from "./keys";
 
 export const FeedVersionSchema = z.object({

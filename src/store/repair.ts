@@ -29,7 +29,7 @@
  * KV list cursor of the current page and the last key of it that is done. A call stops at the end
  * of a full pass, so the next one starts a new pass.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Article } from "../domain/article";
 import { type IndexEntryMeta, getArticles, indexKeysOf } from "./articles";
 import { bumpFeedVersions } from "./feed-versions";

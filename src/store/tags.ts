@@ -4,7 +4,7 @@
  * or its display name changed: never a read-modify-write of a shared list. A merge deletes the
  * record of the tag it emptied (its URL then redirects through the taxonomy).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { TagSchema, type Tag } from "../domain/tag";
 import { bumpFeedVersions } from "./feed-versions";
 import { TAG_PREFIX, tagFeedKey, tagKey } from "./keys";

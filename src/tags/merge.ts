@@ -16,7 +16,7 @@
  *   as resolveTags drops them) and `rev` recomputed by `reviseDraft`, the digest normalize takes —
  *   so a re-delivery of the unmerged article, which now resolves to `into`, is `unchanged`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Article } from "../domain/article";
 import { type FieldError, type Result, err, ok } from "../domain/result";
 import { TagNameSchema, TagSlugSchema, TagTypeSchema, type Tag } from "../domain/tag";
