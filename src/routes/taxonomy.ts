@@ -55,6 +55,9 @@ import { writeRateLimit } from "../http/rate-limit";
 import { requireAdmin } from "./auth";
 import { urlsFor } from "./site";
 
+/** Admin reads and edits always compare against the stored document, never a memo. */
+const ADMIN_FRESH = { maxAgeMs: 0 };
+
 export const taxonomyRoutes = new Hono<AppEnv>();
 
 /** The whole document; the default is about 12 KB. */
@@ -62,7 +65,7 @@ const DOCUMENT_MAX_BYTES = 1024 * 1024;
 const SMALL_BODY_MAX_BYTES = 64 * 1024;
 
 taxonomyRoutes.get("/api/taxonomy", async (c) => {
-  const loaded = await loadTaxonomy(c.env.KV);
+  const loaded = await loadTaxonomy(c.env.KV, ADMIN_FRESH);
   const headers: Record<string, string> = {
     "content-type": "application/json; charset=utf-8",
     etag: loaded.etag,
@@ -81,7 +84,7 @@ taxonomyRoutes.put("/api/taxonomy", writeRateLimit, requireAdmin, async (c) => {
   const body = await readJson(c, DOCUMENT_MAX_BYTES);
   const valid = validateTaxonomy(body);
   if (!valid.ok) throw invalidFields(valid.error);
-  const current = await loadTaxonomy(c.env.KV);
+  const current = await loadTaxonomy(c.env.KV, ADMIN_FRESH);
   checkIfMatch(c, current);
   const saved = await saveTaxonomy(c.env.KV, valid.value);
   return c.body(serializeTaxonomy(saved.taxonomy), 200, { "content-type": "application/json; charset=utf-8", etag: saved.etag });
@@ -89,7 +92,7 @@ taxonomyRoutes.put("/api/taxonomy", writeRateLimit, requireAdmin, async (c) => {
 
 taxonomyRoutes.get("/api/taxonomy/entries/:type/:slug", async (c) => {
   const { type, slug } = entryPath(c);
-  const loaded = await loadTaxonomy(c.env.KV);
+  const loaded = await loadTaxonomy(c.env.KV, ADMIN_FRESH);
   const entry = loaded.taxonomy.entries[findEntry(loaded.taxonomy, type, slug)];
   if (!entry) throw entryNotFound(loaded.taxonomy, type, slug);
   c.header("etag", loaded.etag);
@@ -150,7 +153,7 @@ taxonomyRoutes.delete("/api/taxonomy/types/:type", writeRateLimit, requireAdmin,
 taxonomyRoutes.post("/api/tags/merge", writeRateLimit, requireAdmin, async (c) => {
   const { from, into: intoRef } = parseWith(MergeRequestSchema, await readJson(c, SMALL_BODY_MAX_BYTES));
   const kv = c.env.KV;
-  const current = await loadTaxonomy(kv);
+  const current = await loadTaxonomy(kv, ADMIN_FRESH);
   checkIfMatch(c, current);
   const { taxonomy } = current;
 
@@ -211,7 +214,7 @@ function entryNotFound(taxonomy: Taxonomy, type: string, slug: string): ApiError
  * the new ETag on the answer.
  */
 async function edit<T>(c: Context<AppEnv>, change: (taxonomy: Taxonomy) => Edit<T>): Promise<{ saved: LoadedTaxonomy; result: T }> {
-  const current = await loadTaxonomy(c.env.KV);
+  const current = await loadTaxonomy(c.env.KV, ADMIN_FRESH);
   checkIfMatch(c, current);
   const result = orFail(change(current.taxonomy));
   const saved = await saveTaxonomy(c.env.KV, result.taxonomy);

@@ -1,9 +1,11 @@
 /**
  * The taxonomy document in KV (`taxonomy`), falling back to the shipped default. The compiled
  * index is memoized per isolate on the stored text, so a warm Worker compiles it once per edit.
- * There is no TTL: every load reads the key (one KV read) and compares the text, so an edit is
- * seen by the next request of any isolate as soon as KV serves the new value; `saveTaxonomy`
- * also replaces the memo, so the isolate that made the edit never recompiles it.
+ * Hot paths (feeds, ingest) reuse the memo for up to `TAXONOMY_MAX_AGE_MS` without reading the key:
+ * a feed read then costs no taxonomy read, and another isolate sees an edit within that time (KV
+ * itself takes up to a minute to propagate one). The admin API loads with `maxAgeMs: 0`, so its
+ * If-Match checks always compare against the stored document; `saveTaxonomy` replaces the memo,
+ * so the isolate that made an edit sees it at once.
  *
  * The document is the one key tagfeed edits by read-modify-write. That is acceptable because
  * only admins edit it, rarely; concurrent edits are last-writer-wins. The `etag` (a digest of the
@@ -24,11 +26,18 @@ export interface LoadedTaxonomy {
   etag: string;
 }
 
-let memo: ({ raw: string | null } & LoadedTaxonomy) | undefined;
+export const TAXONOMY_MAX_AGE_MS = 30_000;
 
-export async function loadTaxonomy(kv: KVNamespace): Promise<LoadedTaxonomy> {
+let memo: ({ raw: string | null; loadedAt: number } & LoadedTaxonomy) | undefined;
+
+export async function loadTaxonomy(kv: KVNamespace, options: { maxAgeMs?: number } = {}): Promise<LoadedTaxonomy> {
+  const now = Date.now();
+  if (memo && now - memo.loadedAt < (options.maxAgeMs ?? TAXONOMY_MAX_AGE_MS)) return memo;
   const raw = await kv.get(TAXONOMY_KEY, "text");
-  if (memo && memo.raw === raw) return memo;
+  if (memo && memo.raw === raw) {
+    memo.loadedAt = now;
+    return memo;
+  }
   let taxonomy = DEFAULT_TAXONOMY;
   if (raw !== null) {
     const parsed = TaxonomySchema.safeParse(safeJson(raw));
@@ -36,7 +45,7 @@ export async function loadTaxonomy(kv: KVNamespace): Promise<LoadedTaxonomy> {
     if (parsed.success) taxonomy = parsed.data;
     else console.error("stored taxonomy does not parse; serving the default", parsed.error.issues.slice(0, 5));
   }
-  memo = { raw, taxonomy, index: compileTaxonomy(taxonomy), etag: await taxonomyEtag(taxonomy) };
+  memo = { raw, loadedAt: Date.now(), taxonomy, index: compileTaxonomy(taxonomy), etag: await taxonomyEtag(taxonomy) };
   return memo;
 }
 
@@ -44,7 +53,7 @@ export async function loadTaxonomy(kv: KVNamespace): Promise<LoadedTaxonomy> {
 export async function saveTaxonomy(kv: KVNamespace, taxonomy: Taxonomy): Promise<LoadedTaxonomy> {
   const raw = JSON.stringify(taxonomy);
   await kv.put(TAXONOMY_KEY, raw);
-  memo = { raw, taxonomy, index: compileTaxonomy(taxonomy), etag: await taxonomyEtag(taxonomy) };
+  memo = { raw, loadedAt: Date.now(), taxonomy, index: compileTaxonomy(taxonomy), etag: await taxonomyEtag(taxonomy) };
   return memo;
 }
 
