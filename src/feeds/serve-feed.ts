@@ -20,6 +20,42 @@ import type { SiteUrls } from "./urls";
 /** Bump when rendering changes, so snapshots of the old renderer are not served. */
 const RENDER_REVISION = "1";
 
+/** How long a feed read in this isolate may reuse the version it read last (store/feed-versions.ts). */
+const VERSION_REUSE_MS = 5_000;
+
+/**
+ * Feeds this isolate served lately, by feed, variant and version token. Never stale: a change makes
+ * a new token, so an old entry is simply not asked for again. Bounded by count and bytes.
+ */
+class RecentFeeds {
+  private readonly entries = new Map<string, ServedFeed>();
+  private bytes = 0;
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxBytes: number,
+  ) {}
+  get(key: string): ServedFeed | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Most recently used last: Map keeps insertion order.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+  set(key: string, value: ServedFeed): void {
+    if (value.body.byteLength > this.maxBytes / 4 || this.entries.has(key)) return;
+    this.entries.set(key, value);
+    this.bytes += value.body.byteLength;
+    for (const [oldest, old] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= old.body.byteLength;
+    }
+  }
+}
+const recentlyServed = new RecentFeeds(100, 16 * 1024 * 1024);
+
 export interface FeedRequest {
   /** The canonical tag, or undefined for the feed of every article. */
   tag: Pick<Tag, "type" | "slug"> | undefined;
@@ -39,7 +75,7 @@ export interface ServedFeed {
   lastModified: number;
   contentType: string;
   /** Which layer answered: for tests and the benchmark. */
-  layer: "cache" | "snapshot" | "rendered";
+  layer: "memory" | "cache" | "snapshot" | "rendered";
 }
 
 export async function serveFeed(
@@ -48,7 +84,7 @@ export async function serveFeed(
   defer: (work: Promise<unknown>) => void,
 ): Promise<ServedFeed | null> {
   const feed: FeedKey = request.tag ? tagFeedKey(request.tag) : ALL_FEED;
-  const version = await getFeedVersion(kv, feed);
+  const version = await getFeedVersion(kv, feed, { maxAgeMs: VERSION_REUSE_MS });
   let tag: Tag | undefined = request.knownTag;
   if (request.tag && !version && !tag) {
     // Never changed and not in the taxonomy: a tag only if a record says so.
@@ -57,22 +93,29 @@ export async function serveFeed(
   }
 
   const token = version?.token ?? "none";
-  const variant = await variantOf(request);
+  const variantText = [RENDER_REVISION, request.format, request.limit, request.after ?? "", request.urls.origin].join("\n");
+  const memoryKey = `${feed}\n${variantText}\n${token}`;
+  const inMemory = recentlyServed.get(memoryKey);
+  if (inMemory) return { ...inMemory, layer: "memory" };
+  const variant = await digestHex(variantText);
   const cacheKey = new Request(`https://snapshots.tagfeed.internal/${feed}/${variant}/${token}`);
   const cache = typeof caches === "undefined" ? undefined : caches.default;
 
   const cached = await cache?.match(cacheKey);
   if (cached) {
-    return {
+    const served: ServedFeed = {
       body: await cached.arrayBuffer(),
       etag: cached.headers.get("etag") ?? "",
       lastModified: Number(cached.headers.get("x-last-modified-ms") ?? 0),
       contentType: FEED_CONTENT_TYPES[request.format],
       layer: "cache",
     };
+    recentlyServed.set(memoryKey, served);
+    return served;
   }
 
   const remember = (served: ServedFeed): void => {
+    recentlyServed.set(memoryKey, served);
     if (!cache) return;
     const response = new Response(served.body.slice(0), {
       headers: { etag: served.etag, "x-last-modified-ms": String(served.lastModified), "cache-control": "max-age=3600" },
@@ -156,8 +199,7 @@ async function etagOf(bytes: Uint8Array): Promise<string> {
   return `"${btoa(binary).replaceAll("+", "-").replaceAll("/", "_")}"`;
 }
 
-async function variantOf(request: FeedRequest): Promise<string> {
-  const text = [RENDER_REVISION, request.format, request.limit, request.after ?? "", request.urls.origin].join("\n");
+async function digestHex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   return [...digest.subarray(0, 10)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

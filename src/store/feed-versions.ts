@@ -32,11 +32,15 @@ const SNAPSHOT_TTL_SECONDS = 15 * 60;
 
 export async function bumpFeedVersions(kv: KVNamespace, feeds: readonly FeedKey[], nowMs: number): Promise<void> {
   const token = `${nowMs.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
-  const value = JSON.stringify({ token, changed: nowMs } satisfies FeedVersion);
+  const version: FeedVersion = { token, changed: nowMs };
+  const value = JSON.stringify(version);
   await Promise.all(
     [...new Set(feeds)].map(async (feed) => {
+      // Forget first: a reader in this isolate must not reuse the old version once this write lands.
+      recentVersions.delete(feed);
       try {
         await kv.put(feedVersionKey(feed), value);
+        rememberVersion(feed, version, Date.now());
       } catch (first) {
         await new Promise((resolve) => setTimeout(resolve, 1100));
         await kv.put(feedVersionKey(feed), value).catch((error: unknown) => {
@@ -47,9 +51,27 @@ export async function bumpFeedVersions(kv: KVNamespace, feeds: readonly FeedKey[
   );
 }
 
-export async function getFeedVersion(kv: KVNamespace, feed: FeedKey): Promise<FeedVersion | null> {
+/**
+ * Versions read recently in this isolate. A feed read may reuse one for a few seconds instead of
+ * reading `fv:` again (a change made elsewhere then shows a little later — KV itself takes up to a
+ * minute to propagate); a bump made in this isolate replaces it at once.
+ */
+const recentVersions = new Map<FeedKey, { version: FeedVersion | null; readAt: number }>();
+const RECENT_VERSIONS_MAX = 1000;
+
+function rememberVersion(feed: FeedKey, version: FeedVersion | null, readAt: number): void {
+  if (recentVersions.size >= RECENT_VERSIONS_MAX) recentVersions.clear();
+  recentVersions.set(feed, { version, readAt });
+}
+
+export async function getFeedVersion(kv: KVNamespace, feed: FeedKey, options: { maxAgeMs?: number } = {}): Promise<FeedVersion | null> {
+  const now = Date.now();
+  const recent = recentVersions.get(feed);
+  if (recent && now - recent.readAt < (options.maxAgeMs ?? 0)) return recent.version;
   const parsed = FeedVersionSchema.safeParse(await kv.get(feedVersionKey(feed), "json"));
-  return parsed.success ? parsed.data : null;
+  const version = parsed.success ? parsed.data : null;
+  rememberVersion(feed, version, now);
+  return version;
 }
 
 /** Versions of many feeds at once (100 a KV operation), for the directory. */
