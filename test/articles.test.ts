@@ -325,3 +325,41 @@ describe("concurrency", () => {
     expect(ids[0]).toBe(articles[99]!.id);
   });
 });
+
+describe("POST /api/articles: what is accepted always reads back", () => {
+  it("refuses a section too long to be a tag and URLs too long once percent-encoded, instead of a 201 that reads back 404", async () => {
+    const longSection = await submit(makeArticle({ section: "x".repeat(300) }));
+    expect(longSection.status).toBe(400);
+    expect((await json(longSection)).error.fields[0].path).toBe("section");
+
+    const cyrillicUrl = await submit(makeArticle({ authors: [{ name: "Автор", url: `https://e.kz/${"ж".repeat(400)}` }] }));
+    expect(cyrillicUrl.status).toBe(400);
+    expect((await json(cyrillicUrl)).error.fields[0].path).toBe("authors[0].url");
+  });
+
+  it("names the errors of every article at once, the schema's and the normalizer's", async () => {
+    const response = await submit([{ id: uniqueId("a"), published: "2024-01-01T00:00:00Z" }, makeArticle({ published: "2999-01-01T00:00:00Z" })]);
+    expect(response.status).toBe(400);
+    const paths = (await json(response)).error.fields.map((f: { path: string }) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(["[0].title", "[1].published"]));
+  });
+
+  it("refuses two articles of one request that are one article once their URLs are canonical", async () => {
+    const base = `http://news.example.kz/${uniqueId("same")}`;
+    const response = await submit([makeArticle({ id: undefined, url: `${base}/` }), makeArticle({ id: undefined, url: `${base.replace("http:", "https:")}?utm_source=z` })]);
+    expect(response.status).toBe(400);
+    expect((await json(response)).error.fields).toEqual([{ path: "[1].url", reason: "repeats the article at [0]" }]);
+  });
+
+  it("refuses with 413, storing nothing, a batch that needs more KV operations than one request may make", async () => {
+    const batch = Array.from({ length: 100 }, (_, i) =>
+      makeArticle({ tags: Array.from({ length: 10 }, (_, t) => ({ type: "topic", name: `budget-${i}-${t}` })) }),
+    );
+    const response = await submit(batch);
+    expect(response.status).toBe(413);
+    expect((await json(response)).error.code).toBe("batch_too_large");
+    expect((await call(`/api/articles/${batch[0]!.id}`)).status).toBe(404);
+    // Split in four, it goes through.
+    for (let i = 0; i < 100; i += 25) expect((await submit(batch.slice(i, i + 25))).status).toBe(201);
+  });
+});

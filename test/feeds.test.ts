@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { adminHeaders, call, fixtures, json, makeArticle, submit, uniqueId } from "./helpers";
@@ -111,6 +112,20 @@ describe("snapshots", () => {
     const third = await call(`${path}.json`);
     expect(third.headers.get("x-tagfeed-layer")).toBe("rendered");
     expect((await json(third)).items[0].title).toBe("Свежая новость");
+  });
+});
+
+describe("snapshot writes", () => {
+  it("keeps only the default first page in KV: other variants cost no write", async () => {
+    const { path, tag } = await seedTopic(3);
+    const snapshots = async () => (await env.KV.list({ prefix: `snap:t/topic/${tag.slug}:` })).keys.length;
+    await call(`${path}.rss`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await snapshots()).toBe(1);
+    for (let limit = 1; limit <= 5; limit++) expect((await call(`${path}.rss?limit=${limit}`)).status).toBe(200);
+    expect((await call(`${path}.rss?after=0000000000001.a1`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await snapshots()).toBe(1);
   });
 });
 

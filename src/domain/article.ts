@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { TagInputSchema, TagSchema } from "./tag";
+import { MAX_TAG_NAME_LENGTH, TagInputSchema, TagSchema } from "./tag";
 
 /**
  * The article shapes, defined once:
@@ -33,11 +33,17 @@ export const ArticleIdSchema = z
   .max(LIMITS.idLength)
   .regex(ARTICLE_ID_PATTERN, "must be 1-128 characters of A-Z a-z 0-9 . _ ~ -, starting with a letter or digit");
 
+/**
+ * An absolute http(s) URL, as the URL parser serializes it (percent-encoded, punycode host): the
+ * length limit holds for the stored form too, so what passes here always passes the stored schema.
+ */
 const HttpUrlSchema = z
   .string()
   .trim()
   .max(LIMITS.urlLength)
-  .refine(isHttpUrl, "must be an absolute http(s) URL");
+  .refine(isHttpUrl, "must be an absolute http(s) URL")
+  .transform((value) => new URL(value).href)
+  .pipe(z.string().max(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters once percent-encoded`));
 
 export function isHttpUrl(value: string): boolean {
   try {
@@ -133,7 +139,8 @@ export const ArticleInputSchema = z
     authors: z.array(PersonSchema).max(LIMITS.authorsPerArticle).optional(),
     language: LanguageSchema.optional(),
     image: HttpUrlSchema.optional(),
-    section: ShortTextSchema.optional(),
+    /** Also becomes a `section` tag, so it is held to a tag name's length. */
+    section: ShortTextSchema.max(MAX_TAG_NAME_LENGTH).optional(),
     source: SourceRefSchema.optional(),
     enclosures: z.array(EnclosureSchema).max(LIMITS.enclosuresPerArticle).optional(),
     tags: z.array(TagInputSchema).max(LIMITS.tagsPerArticle).optional(),

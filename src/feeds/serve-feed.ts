@@ -15,7 +15,7 @@ import { type FeedVersion, getFeedVersion, getSnapshot, putSnapshot } from "../s
 import { ALL_FEED, type FeedKey, tagFeedKey } from "../store/keys";
 import { getTagRecord } from "../store/tags";
 import { buildFeedDocument } from "./document";
-import type { SiteUrls } from "./urls";
+import { DEFAULT_LIMIT, type SiteUrls } from "./urls";
 
 /** Bump when rendering changes, so snapshots of the old renderer are not served. */
 const RENDER_REVISION = "1";
@@ -123,7 +123,10 @@ export async function serveFeed(
     defer(cache.put(cacheKey, response));
   };
 
-  const snapshot = await getSnapshot(kv, feed, variant, token);
+  // Only the page readers poll (the first, at the default limit) is kept in KV: every other variant
+  // is anyone's to ask for, and KV writes are scarce (1000 a day on the free plan).
+  const persistent = request.after === undefined && request.limit === DEFAULT_LIMIT;
+  const snapshot = persistent ? await getSnapshot(kv, feed, variant, token) : null;
   if (snapshot) {
     const served: ServedFeed = {
       body: snapshot.body,
@@ -138,7 +141,7 @@ export async function serveFeed(
 
   const rendered = await renderStoredFeed(kv, feed, request, tag, version);
   const served: ServedFeed = { ...rendered.feed, layer: "rendered" };
-  if (rendered.complete) {
+  if (rendered.complete && persistent) {
     defer(
       putSnapshot(kv, feed, variant, token, served.body, {
         etag: served.etag,
@@ -146,8 +149,8 @@ export async function serveFeed(
         contentType: served.contentType,
       }),
     );
-    remember(served);
   }
+  if (rendered.complete) remember(served);
   return served;
 }
 

@@ -22,7 +22,8 @@
  */
 import type { Article, SourceRef } from "../domain/article";
 import type { Tag } from "../domain/tag";
-import { getArticles, writeArticles } from "../store/articles";
+import { type Result, err, ok } from "../domain/result";
+import { feedsOf, getArticles, writeArticles } from "../store/articles";
 import { ensureTagRecords } from "../store/tags";
 import { type ArticleDraft, reviseDraft, stampArticle } from "./normalize";
 
@@ -35,7 +36,28 @@ export interface IngestOutcome {
   url?: string;
 }
 
-export async function ingestArticles(kv: KVNamespace, drafts: readonly ArticleDraft[], nowMs: number): Promise<IngestOutcome[]> {
+/**
+ * KV operations one webhook request may spend on storing its batch: the platform allows 1000 per
+ * invocation, and the request also reads its `seen:` key and the taxonomy and writes `seen:`.
+ */
+export const REQUEST_KV_BUDGET = 900;
+
+export interface OverBudget {
+  kvOperations: number;
+  budget: number;
+}
+
+/**
+ * Stores a webhook batch. Before writing anything it counts the KV operations the batch needs
+ * (an upper bound); past `budget` it writes nothing and says so, since a batch cut off by the
+ * platform's limit half-way would be stored in part.
+ */
+export async function ingestArticles(
+  kv: KVNamespace,
+  drafts: readonly ArticleDraft[],
+  nowMs: number,
+  budget = REQUEST_KV_BUDGET,
+): Promise<Result<IngestOutcome[], OverBudget>> {
   const previous = await getArticles(kv, drafts.map((d) => d.id));
   const changed: { next: Article; prev: Article | null }[] = [];
   const outcomes = drafts.map((draft): IngestOutcome => {
@@ -45,12 +67,26 @@ export async function ingestArticles(kv: KVNamespace, drafts: readonly ArticleDr
     changed.push({ next: stampArticle(draft, prev, nowMs), prev });
     return { ...base, status: prev ? "updated" : "created" };
   });
-  if (changed.length > 0) {
-    const tags = uniqueTags(changed.flatMap((c) => c.next.tags));
-    await ensureTagRecords(kv, tags, new Date(nowMs).toISOString());
-    await writeArticles(kv, changed, nowMs);
+  if (changed.length === 0) return ok(outcomes);
+  const tags = uniqueTags(changed.flatMap((c) => c.next.tags));
+  const kvOperations = Math.ceil(drafts.length / 100) + Math.ceil(tags.length / 100) + batchWriteCost(changed, tags.length);
+  if (kvOperations > budget) return err({ kvOperations, budget });
+  await ensureTagRecords(kv, tags, new Date(nowMs).toISOString());
+  await writeArticles(kv, changed, nowMs);
+  return ok(outcomes);
+}
+
+/** Upper bound of the writes and deletes of `writeArticles` for a batch, plus its new tag records. */
+function batchWriteCost(batch: readonly { next: Article; prev: Article | null }[], distinctTags: number): number {
+  const feeds = new Set<string>();
+  let cost = distinctTags;
+  for (const { next, prev } of batch) {
+    const nextFeeds = feedsOf(next);
+    const prevFeeds = prev ? feedsOf(prev) : [];
+    cost += nextFeeds.length + 1 + prevFeeds.length;
+    for (const feed of [...nextFeeds, ...prevFeeds]) feeds.add(feed);
   }
-  return outcomes;
+  return cost + feeds.size;
 }
 
 function uniqueTags(tags: readonly Tag[]): Tag[] {

@@ -7,17 +7,20 @@
  * HTML sanitized to an allowlist, the summary reduced to plain text, tags resolved through the
  * taxonomy (the `section` becomes a `section` tag too), and a content `rev` computed.
  */
-import { type Article, type ArticleInput, LIMITS, parseIsoDate } from "../domain/article";
+import { type Article, type ArticleInput, ArticleSchema, LIMITS, parseIsoDate } from "../domain/article";
 import { type FieldError, type Result, err, ok } from "../domain/result";
 import type { TagInput } from "../domain/tag";
 import { type TaxonomyIndex, resolveTags } from "../tags/resolve";
 import { cleanArticleUrl, contentRev, deriveArticleId } from "./ids";
+import { joinPath } from "./submission";
 import { htmlToText, sanitizeHtml } from "./sanitize";
 import { cleanBlock, cleanLine } from "./text";
 
 export interface NormalizeContext {
   taxonomy: TaxonomyIndex;
   nowMs: number;
+  /** Base for relative links in the content (an upstream item's xml:base or feed URL); else the article URL. */
+  contentBase?: string | undefined;
 }
 
 /** An Article before storage has stamped it with `received` and `modified`. */
@@ -65,7 +68,7 @@ export async function normalizeArticle(
   if (errors.length > 0 || publishedMs === undefined) return err(errors);
 
   const summary = optional(input.summary === undefined ? undefined : cleanBlock(htmlToText(input.summary)));
-  const contentHtml = optional(input.content_html === undefined ? undefined : sanitizeHtml(input.content_html, baseOf(url)));
+  const contentHtml = optional(input.content_html === undefined ? undefined : sanitizeHtml(input.content_html, baseOf(context.contentBase ?? url)));
   const contentText = optional(input.content_text === undefined ? undefined : cleanBlock(input.content_text));
   const section = optional(input.section === undefined ? undefined : cleanLine(input.section));
 
@@ -94,6 +97,11 @@ export async function normalizeArticle(
     })),
     tags: resolveTags(context.taxonomy, tagInputs),
   };
+  // The safety net: what normalize makes must read back. A record the stored schema refused would
+  // be invisible after a 201; better a 400 that names the field.
+  const stamp = new Date(context.nowMs).toISOString();
+  const check = ArticleSchema.safeParse({ ...draft, rev: "0", received: stamp, modified: stamp });
+  if (!check.success) return err(check.error.issues.map((issue) => ({ path: joinPath(pathPrefix, issue.path), reason: issue.message })));
   return ok(await reviseDraft(draft));
 }
 

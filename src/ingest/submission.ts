@@ -13,7 +13,18 @@ export interface ParsedSubmission {
   paths: string[];
 }
 
-export function parseSubmission(body: unknown): Result<ParsedSubmission, FieldError[]> {
+export interface SubmittedArticle {
+  input: ArticleInput;
+  /** JSON path of the article in the body: `articles[3]`, `[3]` or `` for a lone object. */
+  path: string;
+}
+
+/**
+ * The body's articles that pass the schema, and the field errors of those that do not — so the
+ * caller can go on checking the valid ones and report every error at once. Err only when the
+ * body is not a list of articles at all.
+ */
+export function readSubmission(body: unknown): Result<{ articles: SubmittedArticle[]; errors: FieldError[] }, FieldError[]> {
   let items: unknown[];
   let pathOf: (i: number) => string;
   if (Array.isArray(body)) {
@@ -33,28 +44,42 @@ export function parseSubmission(body: unknown): Result<ParsedSubmission, FieldEr
   if (items.length > LIMITS.articlesPerRequest) {
     return err([{ path: pathOf(0).replace(/\[0\]$/, ""), reason: `must hold at most ${LIMITS.articlesPerRequest} articles` }]);
   }
-
   const errors: FieldError[] = [];
-  const articles: ArticleInput[] = [];
-  const firstIndexOfId = new Map<string, number>();
+  const articles: SubmittedArticle[] = [];
   items.forEach((item, i) => {
     const parsed = ArticleInputSchema.safeParse(item);
-    if (!parsed.success) {
-      errors.push(...parsed.error.issues.map((issue) => toFieldError(pathOf(i), issue)));
-      return;
-    }
-    articles.push(parsed.data);
-    const key = parsed.data.id ?? parsed.data.url;
-    if (key !== undefined) {
-      const first = firstIndexOfId.get(key);
-      if (first !== undefined) {
-        errors.push({ path: joinPath(pathOf(i), [parsed.data.id ? "id" : "url"]), reason: `repeats the article at ${pathOf(first) || "[0]"}` });
-      } else {
-        firstIndexOfId.set(key, i);
-      }
-    }
+    if (parsed.success) articles.push({ input: parsed.data, path: pathOf(i) });
+    else errors.push(...parsed.error.issues.map((issue) => toFieldError(pathOf(i), issue)));
   });
-  return errors.length > 0 ? err(errors) : ok({ articles, paths: items.map((_, i) => pathOf(i)) });
+  return ok({ articles, errors });
+}
+
+/** The whole body, all or nothing: its articles, or every field error including repeated ids. */
+export function parseSubmission(body: unknown): Result<ParsedSubmission, FieldError[]> {
+  const read = readSubmission(body);
+  if (!read.ok) return read;
+  const { articles, errors } = read.value;
+  errors.push(
+    ...repeatedIdErrors(
+      articles.flatMap(({ input, path }) => {
+        const id = input.id ?? input.url;
+        return id === undefined ? [] : [{ id, path, field: input.id !== undefined ? "id" : "url" }];
+      }),
+    ),
+  );
+  return errors.length > 0 ? err(errors) : ok({ articles: articles.map((a) => a.input), paths: articles.map((a) => a.path) });
+}
+
+/** One error for each article whose id an earlier article of the same request already has. */
+export function repeatedIdErrors(articles: readonly { id: string; path: string; field: string }[]): FieldError[] {
+  const firstPathOf = new Map<string, string>();
+  const errors: FieldError[] = [];
+  for (const { id, path, field } of articles) {
+    const first = firstPathOf.get(id);
+    if (first === undefined) firstPathOf.set(id, path);
+    else errors.push({ path: joinPath(path, [field]), reason: `repeats the article at ${first || "[0]"}` });
+  }
+  return errors;
 }
 
 function toFieldError(prefix: string, issue: z.core.$ZodIssue): FieldError {

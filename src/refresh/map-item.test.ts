@@ -100,8 +100,9 @@ describe("mapItem: dates and titles", () => {
     expect(empty.ok).toBe(false);
   });
 
-  it("reads markup and entities out of titles", async () => {
-    expect((await mapped(makeItem({ title: "AT&amp;T <b>wins</b>" }))).input.title).toBe("AT&T wins");
+  it("keeps titles as the parser decoded them: plain text, never decoded twice", async () => {
+    expect((await mapped(makeItem({ title: "How to use the &lt;table&gt; element" }))).input.title).toBe("How to use the &lt;table&gt; element");
+    expect((await mapped(makeItem({ title: "AT&T <3 <b>" }))).input.title).toBe("AT&T <3 <b>");
     expect((await mapped(makeItem({ title: "a < b" }))).input.title).toBe("a < b");
   });
 });

@@ -48,6 +48,8 @@ export interface MapContext {
 
 export interface MappedItem {
   input: ArticleInput;
+  /** Base for relative links in the item's content: its xml:base, else the feed's URL. */
+  contentBase: string | undefined;
   /** The item had no date of its own; `published` is the fetch time. */
   inventedDate: boolean;
 }
@@ -62,7 +64,8 @@ const LANGUAGE = /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
 export async function mapItem(item: UpstreamItem, context: MapContext): Promise<Result<MappedItem, string>> {
   const url = httpUrl(item.url);
   const text = plainText(item);
-  const title = clip(cleanLine(titleText(item.title)), LIMITS.titleLength) || titleFromText(text);
+  // The parser already decoded the title to plain text (upstream/text.ts): decoding again would eat `&lt;`.
+  const title = clip(cleanLine(item.title ?? ""), LIMITS.titleLength) || titleFromText(text);
   if (title === "") return err("has neither a title nor any text");
 
   const ownDate = item.published ?? item.updated;
@@ -98,7 +101,7 @@ export async function mapItem(item: UpstreamItem, context: MapContext): Promise<
     const issue = parsed.error.issues[0];
     return err(issue ? `${issue.path.join(".") || "item"}: ${issue.message}` : "is not a valid article");
   }
-  return ok({ input: parsed.data, inventedDate: ownDate === undefined });
+  return ok({ input: parsed.data, contentBase: httpUrl(item.baseUrl), inventedDate: ownDate === undefined });
 }
 
 /** Links that more than one item of a document carries: they do not identify an item. */
@@ -125,14 +128,6 @@ function plainText(item: UpstreamItem): string {
   const source = item.contentText ?? (item.contentHtml !== undefined ? htmlToText(item.contentHtml.slice(0, AUTOTAG_TEXT_LENGTH * 4)) : undefined) ?? (item.summary !== undefined ? htmlToText(item.summary) : "");
   return source.slice(0, AUTOTAG_TEXT_LENGTH);
 }
-
-/** Titles are text, but feeds often put markup or entities in them (RSS 2.0 does not say which). */
-function titleText(title: string | undefined): string {
-  if (title === undefined) return "";
-  return MARKUP_OR_ENTITY.test(title) ? htmlToText(title) : title;
-}
-
-const MARKUP_OR_ENTITY = /<\/?[a-z][^>]*>|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/i;
 
 function titleFromText(text: string): string {
   const line = cleanLine(text);

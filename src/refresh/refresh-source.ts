@@ -175,7 +175,7 @@ async function processDocument(
         invalid += 1;
         continue;
       }
-      const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs });
+      const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs, contentBase: mapped.value.contentBase });
       if (!normalized.ok) {
         invalid += 1;
         continue;

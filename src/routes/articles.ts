@@ -14,11 +14,12 @@ import { ApiError, invalidFields } from "../http/errors";
 import { writeRateLimit } from "../http/rate-limit";
 import { ingestArticles } from "../ingest/ingest";
 import { type ArticleDraft, normalizeArticle } from "../ingest/normalize";
-import { parseSubmission } from "../ingest/submission";
+import { readSubmission, repeatedIdErrors } from "../ingest/submission";
 import { deleteArticle, getArticle } from "../store/articles";
 import { getSeenAnswer, putSeenAnswer } from "../store/seen";
 import { loadTaxonomy } from "../store/taxonomy";
 import { authenticate, requireAdmin } from "./auth";
+import { urlsFor } from "./site";
 
 export const articleRoutes = new Hono<AppEnv>();
 
@@ -32,24 +33,33 @@ articleRoutes.post("/", writeRateLimit, async (c) => {
     if (earlier !== null) return c.json({ ...(earlier as object), redelivery: true }, 200);
   }
 
-  const parsed = parseSubmission(parseJsonBody(body));
-  if (!parsed.ok) throw invalidFields(parsed.error);
+  const read = readSubmission(parseJsonBody(body));
+  if (!read.ok) throw invalidFields(read.error);
 
+  // Every article that passed the schema is normalized too, so one 400 names every invalid field.
   const nowMs = Date.now();
   const { index } = await loadTaxonomy(c.env.KV);
-  const drafts: ArticleDraft[] = [];
-  const errors: FieldError[] = [];
-  for (const [i, input] of parsed.value.articles.entries()) {
-    const result = await normalizeArticle(input, { taxonomy: index, nowMs }, parsed.value.paths[i]);
-    if (result.ok) drafts.push(result.value);
+  const errors: FieldError[] = [...read.value.errors];
+  const drafts: { draft: ArticleDraft; path: string; field: string }[] = [];
+  for (const { input, path } of read.value.articles) {
+    const result = await normalizeArticle(input, { taxonomy: index, nowMs }, path);
+    if (result.ok) drafts.push({ draft: result.value, path, field: input.id !== undefined ? "id" : "url" });
     else errors.push(...result.error);
   }
+  // Ids derived from URLs are compared too: `http://x/a/` and `https://x/a?utm_source=y` are one article.
+  errors.push(...repeatedIdErrors(drafts.map(({ draft, path, field }) => ({ id: draft.id, path, field }))));
   if (errors.length > 0) throw invalidFields(errors);
 
-  const outcomes = await ingestArticles(c.env.KV, drafts, nowMs);
-  const origin = new URL(c.req.url).origin;
+  const ingested = await ingestArticles(c.env.KV, drafts.map((d) => d.draft), nowMs);
+  if (!ingested.ok) {
+    throw new ApiError(413, "batch_too_large", `storing this batch takes about ${ingested.error.kvOperations} storage operations; one request may make ${ingested.error.budget}: send fewer articles or fewer tags per request`, [
+      { path: "", reason: `needs about ${ingested.error.kvOperations} storage operations, more than the ${ingested.error.budget} one request may make` },
+    ]);
+  }
+  const outcomes = ingested.value;
+  const urls = urlsFor(c);
   const answer = {
-    articles: outcomes.map((o) => ({ ...o, href: `${origin}/api/articles/${o.id}` })),
+    articles: outcomes.map((o) => ({ ...o, href: `${urls.origin}/api/articles/${o.id}` })),
   };
   if (submitter.kind === "webhook") await putSeenAnswer(c.env.KV, submitter.webhookId, answer);
   const changed = outcomes.some((o) => o.status !== "unchanged");
