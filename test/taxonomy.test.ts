@@ -441,10 +441,30 @@ describe("POST /api/tags/merge", () => {
     expect(await step()).toEqual({ moved: 1, remaining: 0, done: true });
     expect(await feedIds("topic", from.slug)).toEqual([]);
     expect(await feedIds("topic", into.slug)).toHaveLength(6);
-    // The budget stops a step before it overspends.
+    // The budget stops a step early, but every step moves at least one article.
     expect(await moveTagArticles(env.KV, { type: "topic", slug: into.slug }, { ...intoTag, slug: `${into.slug}-x` }, Date.now(), { ...limits, opsBudget: 5 })).toMatchObject({
-      moved: 0,
+      moved: 1,
       done: false,
     });
+  });
+
+  it("finishes even when every article carries many tags", async () => {
+    const from = topic("Из");
+    const into = topic("В");
+    const articles = Array.from({ length: 12 }, (_, i) =>
+      makeArticle({
+        tags: [{ type: "topic", name: from.name }, ...Array.from({ length: 44 }, (_, t) => ({ type: "topic", name: `${from.name}-extra-${t}` }))],
+        published: new Date(Date.UTC(2024, 0, 1, i)).toISOString(),
+      }),
+    );
+    for (const article of articles) expect((await submit(article)).status).toBe(201);
+    const intoTag = { type: "topic", name: into.name, slug: into.slug };
+    let progress = { moved: 0, remaining: articles.length, done: false };
+    for (let call = 0; call < 20 && !progress.done; call++) {
+      progress = await moveTagArticles(env.KV, { type: "topic", slug: from.slug }, intoTag, Date.now());
+      expect(progress.moved).toBeGreaterThan(0);
+    }
+    expect(progress.done).toBe(true);
+    expect(await feedIds("topic", into.slug)).toHaveLength(12);
   });
 });

@@ -35,5 +35,3 @@ export const TagInputSchema = z.union([TagNameSchema, z.object({ type: TagTypeSc
 });
 export type TagInput = z.infer<typeof TagInputSchema>;
 
-/** The path segment pair that names a tag's feed: `city/almaty`. */
-export const tagPath = (tag: Pick<Tag, "type" | "slug">): string => `${tag.type}/${tag.slug}`;

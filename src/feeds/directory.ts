@@ -7,7 +7,7 @@ import { getFeedVersions } from "../store/feed-versions";
 import { tagFeedKey } from "../store/keys";
 import { listTagRecords } from "../store/tags";
 import { loadTaxonomy } from "../store/taxonomy";
-import { tagTypeLabel } from "../tags/resolve";
+import { findTag, tagTypeLabel } from "../tags/resolve";
 import type { SiteUrls } from "./urls";
 
 export interface DirectoryTag extends Tag {
@@ -34,7 +34,8 @@ export async function loadDirectory(kv: KVNamespace, urls: SiteUrls, type?: stri
     const changed = versions.get(tagFeedKey(record))?.changed;
     group.tags.push({
       type: record.type,
-      name: record.name,
+      // The taxonomy's canonical name wins over the spelling the record was first written with.
+      name: findTag(index, record.type, record.slug)?.tag.name ?? record.name,
       slug: record.slug,
       type_label: label,
       updated: changed === undefined ? null : new Date(changed).toISOString(),

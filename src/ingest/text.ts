@@ -17,12 +17,17 @@ import { decodeHTML } from "entities/decode";
  * one): emoji and other astral characters survive, lone halves go.
  */
 const XML_ILLEGAL =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Cheap first look: nothing here means nothing to strip (the common case, even for Cyrillic). */
-const XML_SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+const XML_SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF\uFFFE\uFFFF]/;
 
-/** Removes the characters XML 1.0 forbids: C0 controls but tab/LF/CR, U+FFFE, U+FFFF, lone surrogates. */
+/**
+ * Removes the characters XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE, U+FFFF, lone
+ * surrogates) and the C1 controls it discourages (almost always mis-decoded windows-1252; feed
+ * validators flag them) — the same set the renderers drop (render/xml.ts), so the API, the pages
+ * and the feeds show one text.
+ */
 export function stripXmlIllegal(s: string): string {
   return XML_SUSPECT.test(s) ? s.replace(XML_ILLEGAL, "") : s;
 }

@@ -96,10 +96,21 @@ export async function moveTagArticles(
     await ensureTagRecords(kv, [into], new Date(nowMs).toISOString());
     ops += 2;
   }
-  for (let start = 0; start < moves.length; start += limits.concurrency) {
-    const chunk = moves.slice(start, start + limits.concurrency);
-    const cost = chunk.reduce((sum, prev) => sum + 2 * prev.tags.length + 5, 0);
-    if (ops + cost + touched.size + 3 > limits.opsBudget) break;
+  const costOf = (article: Article) => 2 * article.tags.length + 5;
+  for (let start = 0; start < moves.length; ) {
+    // As many of the next articles as the budget still takes, and always at least one per call:
+    // articles with many tags must not stall a merge forever.
+    let end = start;
+    let cost = 0;
+    while (end < moves.length && end - start < limits.concurrency) {
+      const next = costOf(moves[end]!);
+      if (ops + cost + next + touched.size + 3 > limits.opsBudget && !(moved === 0 && end === start)) break;
+      cost += next;
+      end += 1;
+    }
+    if (end === start) break;
+    const chunk = moves.slice(start, end);
+    start = end;
     const results = await Promise.all(
       chunk.map(async (prev) => {
         const draft = await retagArticle(prev, from, into);

@@ -12,7 +12,7 @@ import { TAG_PREFIX, tagFeedKey, tagKey } from "./keys";
 export const TagRecordSchema = TagSchema.extend({ created: z.string() });
 export type TagRecord = z.infer<typeof TagRecordSchema>;
 
-/** Makes sure every tag has its record. Returns how many records were written. */
+/** Makes sure every tag has its record (the first spelling seen keeps it). Returns how many records were written. */
 export async function ensureTagRecords(kv: KVNamespace, tags: readonly Tag[], nowIso: string): Promise<number> {
   const writes: Tag[] = [];
   // KV's bulk get takes at most 100 keys.
@@ -21,7 +21,10 @@ export async function ensureTagRecords(kv: KVNamespace, tags: readonly Tag[], no
     const existing = await kv.get(chunk.map(tagKey), "json");
     for (const tag of chunk) {
       const record = TagRecordSchema.safeParse(existing.get(tagKey(tag)));
-      if (!record.success || record.data.name !== tag.name) writes.push(tag);
+      // Only a missing record is written: publishers spell a topic many ways ("Economy",
+      // "economy"), and rewriting on every difference would flip the name and spend writes.
+      // Taxonomy renames update the record themselves (renameTagRecord).
+      if (!record.success) writes.push(tag);
     }
   }
   await Promise.all(
