@@ -209,3 +209,11 @@ describe("tidyName", () => {
     expect(tidyName("\u0001")).toBe("\u0001");
   });
 });
+
+describe("slugify and matchKey agree on invisible characters", () => {
+  it("drops a soft hyphen and zero-width joiners in both", () => {
+    expect(slugify("Ал\u00adматы")).toBe("almaty");
+    expect(slugify("Аст\u200dана")).toBe("astana");
+    expect(matchKey("Ал\u00adматы")).toBe(matchKey("Алматы"));
+  });
+});

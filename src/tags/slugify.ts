@@ -63,7 +63,9 @@ const ASCII_ALNUM = /^[a-z0-9]$/;
 /** The URL slug of a tag name: see the module header for the scheme. */
 export function slugify(name: string): string {
   // Combining marks left after NFKC (stress accents: Алма́ты) carry no letter of their own.
-  const source = name.normalize("NFKC").toLowerCase().replace(APOSTROPHES, "").replace(MARKS, "");
+  // Invisible characters (soft hyphen, zero-width joiners) are dropped, as matchKey drops them:
+  // `Ал\u00adматы` is `almaty`, not `al-maty`.
+  const source = name.normalize("NFKC").toLowerCase().replace(INVISIBLE, "").replace(APOSTROPHES, "").replace(MARKS, "");
   let out = "";
   let lost = false;
   for (const char of source) {
