@@ -226,10 +226,11 @@ describe("renderAtom1: entries", () => {
     expect(attrOf(child(entry, "media:content"), "url")).toBe("https://x.kz/i.jpg");
   });
 
-  test("HTML content is escaped character data, not CDATA", () => {
-    const xml = renderAtom1(makeDocument({ items: [makeItem(makeArticle({ content_html: "<p>x</p>" }))] }));
-    expect(xml).toContain('<content type="html">&lt;p>x&lt;/p></content>');
-    expect(xml).not.toContain("CDATA");
+  test("HTML content travels as a CDATA section, with ]]> split", () => {
+    const xml = renderAtom1(makeDocument({ items: [makeItem(makeArticle({ content_html: "<p>x]]>y</p>" }))] }));
+    expect(xml).toContain('<content type="html"><![CDATA[<p>x]]]]><![CDATA[>y</p>]]></content>');
+    const [entry] = render(xml).entries;
+    expect(textAt(entry ?? {}, "content")).toBe("<p>x]]>y</p>");
   });
 
   test("plain-text content is type text; no content at all still validates through the alternate link", () => {
