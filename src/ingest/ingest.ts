@@ -179,7 +179,9 @@ export async function mergeUpstream(prev: Article, draft: ArticleDraft, invented
   const { received: _received, modified: _modified, rev: _prevRev, ...stored } = prev;
   const { rev: _draftRev, ...incoming } = draft;
   const owner = prev.sources[0];
-  const fromOwner = owner !== undefined && draft.sources.some((s) => sameSource(s, owner));
+  // Ownership uses the same key as the union: a publisher's `{name}` never matches a feed's
+  // `{name, url}`, so an upstream refresh cannot take over (and rewrite) a webhook article.
+  const fromOwner = owner !== undefined && draft.sources.some((s) => sourceKey(s) === sourceKey(owner));
   const content = fromOwner ? { ...incoming, ...(inventedDate && { published: prev.published }) } : stored;
   const merged: Omit<ArticleDraft, "rev"> = {
     ...content,
@@ -191,9 +193,6 @@ export async function mergeUpstream(prev: Article, draft: ArticleDraft, invented
 
 const sourceKey = (s: SourceRef): string => (s.url !== undefined ? `url:${s.url}` : `name:${s.name}`);
 
-function sameSource(a: SourceRef, b: SourceRef): boolean {
-  return a.url !== undefined && b.url !== undefined ? a.url === b.url : a.name === b.name;
-}
 
 function unionBy<T>(first: readonly T[], second: readonly T[], key: (value: T) => string): T[] {
   const seen = new Set(first.map(key));

@@ -47,6 +47,13 @@ describe("mergeUpstream", () => {
     expect((await mergeUpstream(afterB, await draft(), false)).rev).toBe(afterB.rev);
   });
 
+  it("never lets a feed take over a publisher's article whose source has the feed's name but no URL", async () => {
+    const publisher = await stored({ title: "Publisher's corrected headline", source: { name: "Feed A" } });
+    const merged = await mergeUpstream(publisher, await draft({ title: "Stale feed headline" }), false);
+    expect(merged.title).toBe("Publisher's corrected headline");
+    expect(merged.sources).toEqual([{ name: "Feed A" }, A]);
+  });
+
   it("lets the owner update the content, keeping the other sources", async () => {
     const prev = stampArticle(await mergeUpstream(await stored(), await draft({ source: B }), false), null, NOW);
     const corrected = await mergeUpstream(prev, await draft({ title: "Corrected title" }), false);

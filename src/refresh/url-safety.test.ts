@@ -166,3 +166,11 @@ describe("checkSourceUrl: local names", () => {
     }
   });
 });
+
+describe("IPv6 forms that embed or hide an IPv4 address", () => {
+  it("refuses local-use NAT64, Teredo and the IPv4-translated form", () => {
+    for (const url of ["http://[64:ff9b:1::a9fe:a9fe]/", "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", "http://[::ffff:0:7f00:1]/"]) {
+      expect(checkSourceUrl(url, { allowPrivate: false }).ok, url).toBe(false);
+    }
+  });
+});

@@ -219,7 +219,14 @@ export function ipv6Special(b: Uint8Array): string | undefined {
   if (zeros(0, 15) && at(15) === 1) return "the loopback address (::1)";
   if (zeros(0, 10) && at(10) === 0xff && at(11) === 0xff) return viaV4(12, "an IPv4-mapped form (::ffff:0:0/96)");
   if (zeros(0, 12)) return viaV4(12, "an IPv4-compatible form (::/96)") ?? "an IPv4-compatible address (::/96)";
+  if (zeros(0, 8) && at(8) === 0xff && at(9) === 0xff && zeros(10, 12)) return viaV4(12, "an IPv4-translated form (::ffff:0:0:0/96)");
   if (at(0) === 0x00 && at(1) === 0x64 && at(2) === 0xff && at(3) === 0x9b && zeros(4, 12)) return viaV4(12, "a NAT64 form (64:ff9b::/96)");
+  // Local-use NAT64 (RFC 8215) may embed any IPv4 address, private ones included.
+  if (at(0) === 0x00 && at(1) === 0x64 && at(2) === 0xff && at(3) === 0x9b && at(4) === 0x00 && at(5) === 0x01) {
+    return "a local-use NAT64 address (64:ff9b:1::/48)";
+  }
+  // Teredo hides the client's IPv4 address (XOR-ed) in the last bits: refuse the whole block.
+  if (at(0) === 0x20 && at(1) === 0x01 && at(2) === 0x00 && at(3) === 0x00) return "a Teredo address (2001::/32)";
   if (at(0) === 0x20 && at(1) === 0x02) return viaV4(2, "a 6to4 form (2002::/16)");
   if ((at(0) & 0xfe) === 0xfc) return "a unique-local address (fc00::/7)";
   if (at(0) === 0xfe && (at(1) & 0xc0) === 0x80) return "a link-local address (fe80::/10)";
