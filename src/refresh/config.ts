@@ -6,7 +6,7 @@
  * | `REFRESH_MAX_SOURCES`      | 20       | sources refreshed per cron tick at most                     |
  * | `REFRESH_SUBREQUESTS`      | 40       | fetches per tick, redirect hops included (free plan: 50)     |
  * | `REFRESH_KV_OPS`           | 800      | KV operations per tick (the platform allows 1000)           |
- * | `REFRESH_WALL_MS`          | 20000    | no new source is started after this long                    |
+ * | `REFRESH_WALL_MS`          | 20000    | no new source is started after this long (at most 5 min)    |
  * | `REFRESH_CONCURRENCY`      | 4        | sources fetched at once (the platform allows 6 connections) |
  * | `REFRESH_FETCH_TIMEOUT_MS` | 10000    | one fetch, redirects and body included                      |
  * | `REFRESH_MAX_BYTES`        | 5242880  | body limit (decompressed)                                    |
@@ -34,7 +34,9 @@ export function refreshConfig(env: Env): RefreshConfig {
     maxSources: int(env.REFRESH_MAX_SOURCES, 20, 1, 1000),
     subrequests: int(env.REFRESH_SUBREQUESTS, 40, 1, 1000),
     kvOps: int(env.REFRESH_KV_OPS, 800, 10, 1000),
-    wallMs: int(env.REFRESH_WALL_MS, 20_000, 0, 15 * 60_000),
+    // At most 5 minutes: a tick must end well before the next one (every 10 minutes) starts, since
+    // a source is marked refreshed only when its refresh ends and two ticks would both take it.
+    wallMs: int(env.REFRESH_WALL_MS, 20_000, 0, 5 * 60_000),
     concurrency: int(env.REFRESH_CONCURRENCY, 4, 1, 6),
     timeoutMs: int(env.REFRESH_FETCH_TIMEOUT_MS, DEFAULT_FETCH_LIMITS.timeoutMs, 100, 120_000),
     maxBytes: int(env.REFRESH_MAX_BYTES, DEFAULT_FETCH_LIMITS.maxBytes, 1024, 50 * 1024 * 1024),
