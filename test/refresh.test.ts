@@ -136,6 +136,19 @@ describe("cron refresh: a source from add to feed", () => {
     expect(after.rev).toBe(before.rev);
     const { entries } = await listFeedEntries(env.KV, ALL_FEED, { limit: 10_000 });
     expect(entries.filter((e) => e.id === after.id)).toHaveLength(1);
+    // Those three were skipped by fingerprint, not mapped and normalized again.
+    expect(third.item_fingerprints).toHaveLength(3);
+    expect(third.item_fingerprints).toEqual(first.item_fingerprints);
+
+    // New default tags change every fingerprint: the items are processed again and gain the tag.
+    const stored = await getSource(env.KV, source.id);
+    const { etag: _etag, last_modified: _lastModified, ...withoutValidators } = stored!;
+    await putSource(env.KV, { ...withoutValidators, tags: [{ type: "topic", name: nonce }], next_due: new Date(Date.now() - 1000).toISOString() });
+    await tick();
+    const fourth = await stateOf(source.id);
+    expect(fourth.last_counts).toMatchObject({ updated: 3, unchanged: 0 });
+    expect(fourth.item_fingerprints).not.toEqual(first.item_fingerprints);
+    expect(tagKeys(await article("https://vesti-almaty.example/news/metro-2024"))).toContain(`topic/${nonce.toLowerCase()}`);
   });
 
   it("gives an undated item the time it was first seen, and keeps it on later fetches", async () => {

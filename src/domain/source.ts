@@ -103,6 +103,11 @@ export const SourceSchema = z.object({
   last_counts: RefreshCountsSchema.optional(),
   /** Where a permanent redirect (301/308) moved the feed: fetched from here on. */
   final_url: z.string().optional(),
+  /**
+   * Digests of the items of the last fully processed document (with the taxonomy version and this
+   * source's tag settings): an item seen unchanged is not mapped, sanitized and normalized again.
+   */
+  item_fingerprints: z.array(z.string().max(32)).max(1000).optional(),
 });
 export type Source = z.infer<typeof SourceSchema>;
 

@@ -19,6 +19,7 @@
 import type { RefreshCounts, Source } from "../domain/source";
 import { fetchUrlOf } from "../domain/source";
 import { type UpstreamDraft, ingestUpstream } from "../ingest/ingest";
+import { sha256Hex } from "../ingest/ids";
 import { normalizeArticle } from "../ingest/normalize";
 import { getSource, putSource } from "../store/sources";
 import type { TaxonomyIndex } from "../tags/resolve";
@@ -36,6 +37,8 @@ export interface RefreshDeps {
   fetch: (request: Request) => Promise<Response>;
   parse: ParseFeed;
   taxonomy: TaxonomyIndex;
+  /** The taxonomy's version (its ETag): part of every item fingerprint, so an edit re-tags items. */
+  taxonomyVersion?: string;
   config: RefreshConfig;
   /** The clock (epoch ms); read at the start and when the fetch is done. */
   now: () => number;
@@ -82,6 +85,7 @@ type RefreshState = Pick<
   | "items_seen"
   | "last_counts"
   | "final_url"
+  | "item_fingerprints"
 >;
 
 export async function refreshSource(deps: RefreshDeps, source: Source, options: { maxWriteOps: number }): Promise<{ source: Source | null; report: RefreshReport }> {
@@ -127,6 +131,8 @@ export async function refreshSource(deps: RefreshDeps, source: Source, options: 
         last_modified: complete ? result.lastModified : undefined,
         items_seen: processed.items,
         last_counts: processed.counts,
+        // Only a document written whole may vouch for its items next time.
+        item_fingerprints: complete ? processed.fingerprints : undefined,
         ...(result.movedTo !== undefined && { final_url: result.movedTo }),
         ...(!complete && { next_due: new Date(nowMs).toISOString() }),
       });
@@ -140,7 +146,9 @@ export async function refreshSource(deps: RefreshDeps, source: Source, options: 
   return { source: saved, report };
 }
 
-type Processed = { ok: true; items: number; counts: RefreshCounts; kvOps: number } | { ok: false; error: string; kvOps: number };
+type Processed =
+  | { ok: true; items: number; counts: RefreshCounts; kvOps: number; fingerprints: string[] }
+  | { ok: false; error: string; kvOps: number };
 
 async function processDocument(
   deps: RefreshDeps,
@@ -167,9 +175,25 @@ async function processDocument(
     sharedUrls: sharedLinks(items),
   };
   let invalid = 0;
+  let unchangedItems = 0;
   const drafts: UpstreamDraft[] = [];
+  // An item identical to one of the last document (same taxonomy, same source settings) was
+  // stored then: skipping it saves the mapping, sanitizing and auto-tagging, most of a refresh's
+  // CPU when a feed answers 200 without validators.
+  const salt =
+    deps.taxonomyVersion === undefined
+      ? undefined
+      : `${deps.taxonomyVersion}\n${JSON.stringify([source.name, source.tags, source.autotag, source.autotag_types ?? null])}`;
+  const seenBefore = new Set(source.item_fingerprints ?? []);
+  const fingerprints: string[] = [];
   for (const item of items) {
     try {
+      const fingerprint = salt === undefined ? undefined : (await sha256Hex(`${salt}\n${JSON.stringify(item)}`)).slice(0, 24);
+      if (fingerprint !== undefined && seenBefore.has(fingerprint)) {
+        unchangedItems += 1;
+        fingerprints.push(fingerprint);
+        continue;
+      }
       const mapped = await mapItem(item, context);
       if (!mapped.ok) {
         invalid += 1;
@@ -181,15 +205,16 @@ async function processDocument(
         continue;
       }
       drafts.push({ draft: normalized.value, inventedDate: mapped.value.inventedDate });
+      if (fingerprint !== undefined) fingerprints.push(fingerprint);
     } catch {
       invalid += 1; // one strange item never fails the source
     }
   }
   const ingest = () => ingestUpstream(deps.kv, drafts, nowMs, { maxWriteOps });
   const ingested = await (deps.exclusive ? deps.exclusive(ingest) : ingest());
-  const counts: RefreshCounts = { created: 0, updated: 0, unchanged: 0, invalid, deferred: ingested.deferred };
+  const counts: RefreshCounts = { created: 0, updated: 0, unchanged: unchangedItems, invalid, deferred: ingested.deferred };
   for (const outcome of ingested.outcomes) counts[outcome.status] += 1;
-  return { ok: true, items: parsed.value.items.length, counts, kvOps: ingested.kvOps };
+  return { ok: true, items: parsed.value.items.length, counts, kvOps: ingested.kvOps, fingerprints };
 }
 
 function success(source: Source, nowMs: number, changes: Partial<RefreshState>): RefreshState {
@@ -218,8 +243,9 @@ function failure(source: Source, nowMs: number, status: number | string, message
 }
 
 function stateOf(source: Source): RefreshState {
-  const { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url } = source;
-  return { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url };
+  const { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints } =
+    source;
+  return { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints };
 }
 
 /** Writes the state onto the source as it is now in KV (re-read), unless it was deleted meanwhile. */

@@ -56,6 +56,7 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
   const report: TickReport = { started: new Date(startedMs).toISOString(), due: 0, refreshed: [], left: 0, errors: [], subrequests: 0, kvOps: 0 };
   let sources: Source[];
   let taxonomy: TaxonomyIndex;
+  let taxonomyVersion: string;
   try {
     const listed = await listDue(env.KV);
     report.kvOps += Math.max(1, Math.ceil(listed.length / 1000));
@@ -71,7 +72,9 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
       .filter((s): s is Source => s !== undefined)
       .slice(0, config.maxSources);
     if (sources.length === 0) return report;
-    taxonomy = (await loadTaxonomy(env.KV)).index;
+    const loaded = await loadTaxonomy(env.KV);
+    taxonomy = loaded.index;
+    taxonomyVersion = loaded.etag;
     report.kvOps += 1;
   } catch (error) {
     report.errors.push({ id: "*", message: `could not list sources: ${describe(error)}` });
@@ -111,7 +114,7 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
       let used = 0;
       try {
         const { report: one } = await refreshSource(
-          { kv: env.KV, fetch: deps.fetch, parse: deps.parse, taxonomy, config, now: deps.now, onRequest: () => (used += 1), exclusive },
+          { kv: env.KV, fetch: deps.fetch, parse: deps.parse, taxonomy, taxonomyVersion, config, now: deps.now, onRequest: () => (used += 1), exclusive },
           source,
           { maxWriteOps },
         );

@@ -130,9 +130,9 @@ sourceRoutes.delete("/:id", async (c) => {
 
 sourceRoutes.post("/:id/refresh", async (c) => {
   const source = await found(c.env, c.req.param("id"));
-  const { index } = await loadTaxonomy(c.env.KV);
+  const { index, etag } = await loadTaxonomy(c.env.KV);
   const { source: after, report } = await refreshSource(
-    { kv: c.env.KV, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, config: refreshConfig(c.env), now: Date.now },
+    { kv: c.env.KV, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, taxonomyVersion: etag, config: refreshConfig(c.env), now: Date.now },
     source,
     { maxWriteOps: REFRESH_NOW_WRITE_OPS },
   );
