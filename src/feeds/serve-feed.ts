@@ -1,12 +1,15 @@
 /**
  * Serving a feed cheaply (DESIGN.md: 10 ms CPU on the free plan). Layers, cheapest first:
- *   1. the feed's version (`fv:` key, 1 KV read) names the state of the feed;
- *   2. the Cache API, keyed by that version (free where it works; nothing on *.workers.dev);
- *   3. the KV snapshot rendered for that version (1 KV read), bytes served as they are;
- *   4. only then: list the index, read the articles (100 per bulk read), render, and save the
+ *   1. the feed's version (`fv:` key, 1 KV read, or the one this isolate read in the last 5 s)
+ *      names the state of the feed;
+ *   2. the bodies this isolate served lately, keyed by that version (no I/O at all);
+ *   3. the Cache API, keyed by that version (free where it works; nothing on *.workers.dev);
+ *   4. the KV snapshot rendered for that version (1 KV read), bytes served as they are — kept
+ *      only for the first page at the default limit, the page readers poll;
+ *   5. only then: list the index, read the articles (100 per bulk read), render, and save the
  *      snapshot for the next reader — unless some entry was in flight (see store/articles.ts),
  *      in which case the page is served but not saved.
- * So a rendered feed costs two KV reads, whatever its item count.
+ * So a rendered feed costs at most two KV reads, whatever its item count, and none when warm.
  */
 import type { Tag } from "../domain/tag";
 import { FEED_CONTENT_TYPES, type FeedFormat, renderFeed } from "../render";
