@@ -1,4 +1,6 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { app } from "../src/app";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { adminHeaders, call, fixtures, json, makeArticle, submit, uniqueId } from "./helpers";
@@ -207,6 +209,25 @@ describe("directory APIs", () => {
     const parties = await json(await call("/api/tags?type=party"));
     expect(parties.tags.every((t: { type: string }) => t.type === "party")).toBe(true);
     expect((await call("/api/tags?type=Bad Type")).status).toBe(400);
+  });
+
+  it("lists the tag set once per change: later directory requests make no KV list", async () => {
+    const counted = async (path: string) => {
+      const ctx = createExecutionContext();
+      const response = await app.fetch(new Request(`http://tagfeed.test${path}`), { ...env, KV_COUNT: "true" }, ctx);
+      await waitOnExecutionContext(ctx);
+      return { body: await response.json<{ tags: { slug: string }[] }>(), kv: response.headers.get("x-tagfeed-kv") ?? "" };
+    };
+    const first = topic();
+    await submit(makeArticle({ tags: [{ type: "topic", name: first.name }] }));
+    expect((await counted("/api/tags")).body.tags.map((t) => t.slug)).toContain(first.slug);
+    const again = await counted("/api/tags");
+    expect(again.kv).toMatch(/lists=0/);
+    expect(again.body.tags.map((t) => t.slug)).toContain(first.slug);
+    // A new tag changes the set's version: it is listed at once.
+    const second = topic();
+    await submit(makeArticle({ tags: [{ type: "topic", name: second.name }] }));
+    expect((await counted("/api/tags?type=topic")).body.tags.map((t) => t.slug)).toContain(second.slug);
   });
 
   it("serves OPML 2.0 of every tag feed, grouped by type", async () => {

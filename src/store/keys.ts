@@ -8,6 +8,8 @@
  * | `tag:{type}:{slug}`                   | TagRecord (JSON)              | —                     |
  * | `seen:{sha256(webhook-id)}`           | the first answer (JSON)       | —  (expires in a day) |
  * | `taxonomy`                            | the Taxonomy document (JSON)  | —                     |
+ * | `tagset:version`                      | {token, changed} (JSON)       | —                     |
+ * | `tagset:snap:{token}`                 | every TagRecord (JSON array)  | — (expires in a day)  |
  * | `fv:{feedKey}`                        | FeedVersion (JSON)            | —                     |
  * | `snap:{feedKey}:{variant}:{version}`  | a rendered feed body          | SnapshotMeta          |
  * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
@@ -90,6 +92,10 @@ export const REPAIR_CURSOR_KEY = "repair:cursor";
 
 export const TAG_PREFIX = "tag:";
 export const tagKey = (tag: Pick<Tag, "type" | "slug">): string => `${TAG_PREFIX}${tag.type}:${tag.slug}`;
+
+/** The tag set's version (bumped when a record is added, renamed or removed) and its snapshots. */
+export const TAG_SET_VERSION_KEY = "tagset:version";
+export const tagSetSnapshotKey = (token: string): string => `tagset:snap:${token}`;
 
 export const seenKey = (webhookIdHash: string): string => `seen:${webhookIdHash}`;
 

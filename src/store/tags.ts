@@ -1,13 +1,18 @@
 /**
  * Tag records: one key per tag that has ever held an article, so the directory, `/api/tags`
  * and feed routing know which tags exist beyond the taxonomy. Written only when a tag is new
- * or its display name changed: never a read-modify-write of a shared list. A merge deletes the
+ * (or renamed by the taxonomy): never a read-modify-write of a shared list. A merge deletes the
  * record of the tag it emptied (its URL then redirects through the taxonomy).
+ *
+ * Listing them all takes a KV list (1000 a day on the free plan) and a bulk read per 100, so the
+ * set is versioned like a feed: every change rewrites `tagset:version` (a blind write), and the
+ * list is read once per version into `tagset:snap:{token}` and this isolate's memory. A directory
+ * request then costs one read.
  */
 import * as z from "zod";
 import { TagSchema, type Tag } from "../domain/tag";
 import { bumpFeedVersions } from "./feed-versions";
-import { TAG_PREFIX, tagFeedKey, tagKey } from "./keys";
+import { TAG_PREFIX, TAG_SET_VERSION_KEY, tagFeedKey, tagKey, tagSetSnapshotKey } from "./keys";
 
 export const TagRecordSchema = TagSchema.extend({ created: z.string() });
 export type TagRecord = z.infer<typeof TagRecordSchema>;
@@ -33,7 +38,18 @@ export async function ensureTagRecords(kv: KVNamespace, tags: readonly Tag[], no
       return kv.put(tagKey(tag), JSON.stringify(record));
     }),
   );
+  if (writes.length > 0) await bumpTagSet(kv);
   return writes.length;
+}
+
+const TagSetVersionSchema = z.object({ token: z.string() });
+const TAG_SET_SNAPSHOT_TTL_SECONDS = 24 * 3600;
+let tagSetMemo: { token: string; records: TagRecord[] } | undefined;
+
+/** After the records change: a fresh token, so the next listing reads them again. */
+async function bumpTagSet(kv: KVNamespace): Promise<void> {
+  tagSetMemo = undefined;
+  await kv.put(TAG_SET_VERSION_KEY, JSON.stringify({ token: crypto.randomUUID() }));
 }
 
 export async function getTagRecord(kv: KVNamespace, type: string, slug: string): Promise<TagRecord | null> {
@@ -53,6 +69,7 @@ export async function renameTagRecord(kv: KVNamespace, tag: Tag, nowMs: number):
   if (record.name !== tag.name) {
     const next: TagRecord = { ...record, name: tag.name };
     await kv.put(tagKey(tag), JSON.stringify(next));
+    await bumpTagSet(kv);
   }
   await bumpFeedVersions(kv, [tagFeedKey(tag)], nowMs);
   return true;
@@ -60,11 +77,25 @@ export async function renameTagRecord(kv: KVNamespace, tag: Tag, nowMs: number):
 
 export async function deleteTagRecord(kv: KVNamespace, tag: Pick<Tag, "type" | "slug">): Promise<void> {
   await kv.delete(tagKey(tag));
+  await bumpTagSet(kv);
 }
 
-/** Every tag record (optionally of one type), sorted by type then slug. */
+/** Every tag record (optionally of one type), sorted by type then slug. One KV read when the set has not changed. */
 export async function listTagRecords(kv: KVNamespace, type?: string): Promise<TagRecord[]> {
-  const prefix = type === undefined ? TAG_PREFIX : `${TAG_PREFIX}${type}:`;
+  const version = TagSetVersionSchema.safeParse(await kv.get(TAG_SET_VERSION_KEY, "json"));
+  const token = version.success ? version.data.token : "none";
+  let records: TagRecord[] | undefined = tagSetMemo?.token === token ? tagSetMemo.records : undefined;
+  if (!records) {
+    const snapshot = z.array(TagRecordSchema).safeParse(await kv.get(tagSetSnapshotKey(token), "json"));
+    records = snapshot.success ? snapshot.data : await listAllTagRecords(kv);
+    if (!snapshot.success) await kv.put(tagSetSnapshotKey(token), JSON.stringify(records), { expirationTtl: TAG_SET_SNAPSHOT_TTL_SECONDS });
+    tagSetMemo = { token, records };
+  }
+  return type === undefined ? records : records.filter((r) => r.type === type);
+}
+
+async function listAllTagRecords(kv: KVNamespace): Promise<TagRecord[]> {
+  const prefix = TAG_PREFIX;
   const keys: string[] = [];
   let cursor: string | undefined;
   for (;;) {
