@@ -77,6 +77,17 @@ describe("repairIndexes: debris", () => {
     expect(await exists(young)).toBe(false);
   });
 
+  it("never removes the index keys of a record that exists but does not parse (another schema wrote it)", async () => {
+    const now = Date.now();
+    const topic = tagFeedKey({ type: "topic", slug: uniqueId("unreadable").toLowerCase() });
+    const id = uniqueId("unreadable");
+    const key = indexKey(topic, Date.parse("2024-01-01T00:00:00Z"), id);
+    await env.KV.put(`article:${id}`, JSON.stringify({ id, title: "written by a future schema", tags: "not an array" }));
+    await putDebris(key, now - 3 * 3600_000);
+    await repairPass(now);
+    expect(await exists(key)).toBe(true);
+  });
+
   it("removes an old index key its article no longer claims, and never one it claims", async () => {
     const article = makeArticle({ tags: [{ type: "topic", name: uniqueId("claimed") }] });
     expect((await submit(article)).status).toBe(201);

@@ -30,7 +30,10 @@ export function buildFeedDocument(page: FeedPage, urls: SiteUrls): FeedDocument 
   const description = tag
     ? `News tagged ${tag.name} (${page.typeLabel ?? tag.type}), newest first.`
     : "Every article tagfeed holds, newest first.";
-  const languages = new Set(page.articles.map((a) => a.language?.toLowerCase().split("-")[0]).filter(Boolean));
+  // A feed states a language only when every article on it states the same one: one article's
+  // `kk` must not label the unlabelled rest (readers hyphenate, translate and voice by it).
+  const stated = page.articles.map((a) => a.language?.toLowerCase().split("-")[0]);
+  const languages = new Set(stated);
   const items: FeedItem[] = page.articles.map((article) => ({
     article,
     pageUrl: urls.article(article.id),
@@ -41,7 +44,7 @@ export function buildFeedDocument(page: FeedPage, urls: SiteUrls): FeedDocument 
     id: feedUrn(tag),
     title,
     description,
-    ...(languages.size === 1 && { language: [...languages][0] }),
+    ...(languages.size === 1 && stated[0] !== undefined && { language: stated[0] }),
     updated: new Date(page.changedMs).toISOString(),
     links: {
       self: urls.feeds(tag, { ...query, ...(page.after !== undefined && { after: page.after }) }),

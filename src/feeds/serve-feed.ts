@@ -21,7 +21,7 @@ import { buildFeedDocument } from "./document";
 import { DEFAULT_LIMIT, type SiteUrls } from "./urls";
 
 /** Bump when rendering changes, so snapshots of the old renderer are not served. */
-const RENDER_REVISION = "2";
+const RENDER_REVISION = "3";
 
 /** How long a feed read in this isolate may reuse the version it read last (store/feed-versions.ts). */
 const VERSION_REUSE_MS = 5_000;

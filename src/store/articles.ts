@@ -51,16 +51,29 @@ export async function getArticle(kv: KVNamespace, id: string): Promise<Article |
 
 /** Bulk read, 100 keys per KV operation. Missing or unreadable records come back as null. */
 export async function getArticles(kv: KVNamespace, ids: readonly string[]): Promise<Map<string, Article | null>> {
-  const found = new Map<string, Article | null>();
+  return (await readArticleRecords(kv, ids)).articles;
+}
+
+/**
+ * `getArticles`, also telling which ids have a record at all: an unreadable record (one an older or
+ * newer schema wrote) is not an absent one, and its index keys are not debris.
+ */
+export async function readArticleRecords(
+  kv: KVNamespace,
+  ids: readonly string[],
+): Promise<{ articles: Map<string, Article | null>; present: Set<string> }> {
+  const articles = new Map<string, Article | null>();
+  const present = new Set<string>();
   for (let start = 0; start < ids.length; start += BULK_GET_MAX) {
     const chunk = ids.slice(start, start + BULK_GET_MAX);
     const values = await kv.get(chunk.map(articleKey), "json");
     for (const id of chunk) {
       const raw = values.get(articleKey(id));
-      found.set(id, raw == null ? null : parseStoredArticle(raw));
+      if (raw != null) present.add(id);
+      articles.set(id, raw == null ? null : parseStoredArticle(raw));
     }
   }
-  return found;
+  return { articles, present };
 }
 
 function parseStoredArticle(raw: unknown): Article | null {

@@ -31,7 +31,7 @@
  */
 import * as z from "zod";
 import type { Article } from "../domain/article";
-import { type IndexEntryMeta, getArticles, indexKeysOf } from "./articles";
+import { type IndexEntryMeta, getArticles, indexKeysOf, readArticleRecords } from "./articles";
 import { bumpFeedVersions } from "./feed-versions";
 import { ARTICLE_PREFIX, INDEX_PREFIX, REPAIR_CURSOR_KEY, articleIdFromKey, parseIndexKey } from "./keys";
 
@@ -100,13 +100,14 @@ export async function repairIndexes(kv: KVNamespace, options: RepairOptions): Pr
     const entries = keys.map((key) => ({ key: key.name, parsed: parseIndexKey(key.name), meta: key.metadata ?? undefined }));
     const ids = [...new Set(entries.flatMap((e) => (e.parsed ? [e.parsed.id] : [])))];
     if (remaining() < Math.ceil(ids.length / BULK_GET_MAX) + 1) return 0;
-    const articles = ids.length > 0 ? await getArticles(kv, ids) : new Map<string, Article | null>();
+    const { articles, present } = ids.length > 0 ? await readArticleRecords(kv, ids) : { articles: new Map<string, Article | null>(), present: new Set<string>() };
     report.ops += Math.ceil(ids.length / BULK_GET_MAX);
     const doomed: string[] = [];
     let done = 0;
     for (const entry of entries) {
       // A key that does not parse is never read as a feed entry (idFromIndexKey skips it): not ours to judge.
-      if (entry.parsed) {
+      // Nor is a key whose record exists but does not parse (another schema wrote it): not debris.
+      if (entry.parsed && !(present.has(entry.parsed.id) && !articles.get(entry.parsed.id))) {
         const article = articles.get(entry.parsed.id);
         if (!article || !indexKeysOf(article).includes(entry.key)) {
           const writtenMs = (typeof entry.meta?.w === "number" ? entry.meta.w : 0) * 1000;
