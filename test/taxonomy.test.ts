@@ -448,6 +448,34 @@ describe("POST /api/tags/merge", () => {
     });
   });
 
+  it("retags the version a publisher wrote during the move, instead of overwriting it", async () => {
+    const from = topic("Из");
+    const into = topic("В");
+    const article = makeArticle({ tags: [{ type: "topic", name: from.name }] });
+    expect((await submit(article)).status).toBe(201);
+    expect((await submit(makeArticle({ tags: [{ type: "topic", name: into.name }] }))).status).toBe(201);
+    // The publisher's update lands between the move's listing and its write.
+    let articleReads = 0;
+    const racing = new Proxy(env.KV, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        if (property !== "get") return value.bind(target);
+        return async (...args: unknown[]) => {
+          if (Array.isArray(args[0]) && args[0].includes(`article:${article.id}`) && ++articleReads === 2) {
+            expect((await submit({ ...article, title: "Updated by the publisher" })).status).toBe(201);
+          }
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        };
+      },
+    });
+    const progress = await moveTagArticles(racing, { type: "topic", slug: from.slug }, { type: "topic", name: into.name, slug: into.slug }, Date.now());
+    expect(progress.moved).toBe(1);
+    const after = await stored(article.id as string);
+    expect(after.title).toBe("Updated by the publisher");
+    expect(after.tags.map((t) => t.slug)).toContain(into.slug);
+  });
+
   it("finishes even when every article carries many tags", async () => {
     const from = topic("Из");
     const into = topic("В");

@@ -111,8 +111,15 @@ export async function moveTagArticles(
     if (end === start) break;
     const chunk = moves.slice(start, end);
     start = end;
+    // Re-read right before writing: a publisher's update since the listing is retagged, not
+    // overwritten with the version read then (KV has no compare-and-swap; this narrows the window
+    // to the time between this read and the write). An article deleted meanwhile stays deleted.
+    const fresh = await getArticles(kv, chunk.map((a) => a.id));
+    ops += 1;
     const results = await Promise.all(
-      chunk.map(async (prev) => {
+      chunk.map(async (listed) => {
+        const prev = fresh.get(listed.id);
+        if (!prev) return { writes: 0, deletes: 0 };
         const draft = await retagArticle(prev, from, into);
         if (!draft) return { writes: 0, deletes: 0 };
         const next = stampArticle(draft, prev, nowMs);
