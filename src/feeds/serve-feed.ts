@@ -17,6 +17,7 @@ import { entryCursor, listFeedEntries, resolveEntries } from "../store/articles"
 import { type FeedVersion, getFeedVersion, getSnapshot, putSnapshot } from "../store/feed-versions";
 import { ALL_FEED, type FeedKey, tagFeedKey } from "../store/keys";
 import { getTagRecord } from "../store/tags";
+import { BoundedLru } from "./bounded-lru";
 import { buildFeedDocument } from "./document";
 import { DEFAULT_LIMIT, type SiteUrls } from "./urls";
 
@@ -28,36 +29,15 @@ const VERSION_REUSE_MS = 5_000;
 
 /**
  * Feeds this isolate served lately, by feed, variant and version token. Never stale: a change makes
- * a new token, so an old entry is simply not asked for again. Bounded by count and bytes.
+ * a new token, so an old entry is simply not asked for again.
  */
-class RecentFeeds {
-  private readonly entries = new Map<string, ServedFeed>();
-  private bytes = 0;
-  constructor(
-    private readonly maxEntries: number,
-    private readonly maxBytes: number,
-  ) {}
-  get(key: string): ServedFeed | undefined {
-    const hit = this.entries.get(key);
-    if (hit) {
-      // Most recently used last: Map keeps insertion order.
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
-    return hit;
-  }
-  set(key: string, value: ServedFeed): void {
-    if (value.body.byteLength > this.maxBytes / 4 || this.entries.has(key)) return;
-    this.entries.set(key, value);
-    this.bytes += value.body.byteLength;
-    for (const [oldest, old] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= old.body.byteLength;
-    }
-  }
-}
-const recentlyServed = new RecentFeeds(100, 16 * 1024 * 1024);
+const recentlyServed = new BoundedLru<ServedFeed>(100, 16 * 1024 * 1024, (served) => served.body.byteLength);
+
+/**
+ * Items this isolate rendered lately, by everything their rendering reads (render/feed-document.ts,
+ * itemCacheKey): the next version of a feed, or another feed holding the same article, reuses them.
+ */
+const recentItems = new BoundedLru<string>(5000, 24 * 1024 * 1024, (fragment) => fragment.length * 2);
 
 export interface FeedRequest {
   /** The canonical tag, or undefined for the feed of every article. */
@@ -189,7 +169,7 @@ async function renderStoredFeed(
     },
     request.urls,
   );
-  const bytes = new TextEncoder().encode(renderFeed(request.format, document).body);
+  const bytes = new TextEncoder().encode(renderFeed(request.format, document, recentItems).body);
   const body = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   return {
     feed: { body, etag: await etagOf(bytes), lastModified: changedMs, contentType: FEED_CONTENT_TYPES[request.format] },

@@ -18,7 +18,7 @@
  * `media:content`, as in the RSS output. `xml:lang` (§2) from the feed and article languages.
  */
 
-import type { FeedDocument, FeedItem, FeedPerson, FormatUrls } from "./feed-document";
+import { type FeedDocument, type FeedItem, type FeedPerson, type FormatUrls, type ItemFragmentCache, cachedFragment, itemCacheKey } from "./feed-document";
 import { feedUpdatedMs, itemFields, languageTag, safeUrl } from "./item-fields";
 import { escapeXmlAttr as attr, cdata, escapeXmlText as text, toRfc3339 } from "./xml";
 
@@ -26,7 +26,7 @@ export const ATOM1_CONTENT_TYPE = "application/atom+xml; charset=utf-8";
 
 const ATOM_TYPE = "application/atom+xml";
 
-export function renderAtom1(doc: FeedDocument): string {
+export function renderAtom1(doc: FeedDocument, cache?: ItemFragmentCache): string {
   const links = doc.links;
   const language = languageTag(doc.language);
   const updatedMs = feedUpdatedMs(doc);
@@ -57,7 +57,9 @@ export function renderAtom1(doc: FeedDocument): string {
   }
   const icon = doc.favicon ?? doc.icon;
   if (icon !== undefined) out += "<icon>" + text(icon) + "</icon>\n";
-  for (const item of doc.items) out += renderEntry(item, updatedMs);
+  for (const item of doc.items) {
+    out += cachedFragment(cache, () => itemCacheKey("atom", item, updatedMs, language), () => renderEntry(item, updatedMs));
+  }
   return out + "</feed>\n";
 }
 

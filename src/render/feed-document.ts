@@ -116,3 +116,37 @@ export function compareNewestFirst(a: Article, b: Article): number {
   if (byDate !== 0 && !Number.isNaN(byDate)) return byDate;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
+
+/**
+ * A memo of rendered items that the caller may keep between renders (an isolate's LRU, say): a
+ * feed is then its head and tail around fragments joined, and an article in many feeds, or in
+ * the next version of the same feed, is escaped once. Renderers stay pure: they only read and
+ * fill it under `itemCacheKey`, which names everything an item's rendering reads.
+ */
+export interface ItemFragmentCache {
+  get(key: string): string | undefined;
+  set(key: string, fragment: string): void;
+}
+
+/**
+ * Everything an item's fragment depends on: the format, the feed's fallback date and language,
+ * the article's content digest (`rev`, which changes with every field) and stamps, and the URLs the
+ * service derives for it (its page and its tags', which differ per origin).
+ */
+export function itemCacheKey(format: FeedFormat, item: FeedItem, fallbackMs: number, feedLanguage: string | undefined): string {
+  const a = item.article;
+  let key = `${format}\u0000${fallbackMs}\u0000${feedLanguage ?? ""}\u0000${a.id}\u0000${a.rev}\u0000${a.modified}\u0000${item.pageUrl}`;
+  for (const c of item.categories) key += `\u0000${c.tag.type}\u0001${c.tag.slug}\u0001${c.tag.name}\u0001${c.scheme}\u0001${c.url}`;
+  return key;
+}
+
+/** The item's fragment from the cache, or rendered now (and remembered). */
+export function cachedFragment(cache: ItemFragmentCache | undefined, key: () => string, render: () => string): string {
+  if (cache === undefined) return render();
+  const k = key();
+  const hit = cache.get(k);
+  if (hit !== undefined) return hit;
+  const fragment = render();
+  cache.set(k, fragment);
+  return fragment;
+}

@@ -5,11 +5,11 @@
  */
 
 import { ATOM1_CONTENT_TYPE, renderAtom1 } from "./atom1";
-import type { FeedDocument, FeedFormat } from "./feed-document";
+import type { FeedDocument, FeedFormat, ItemFragmentCache } from "./feed-document";
 import { JSON_FEED_CONTENT_TYPE, renderJsonFeed } from "./json-feed";
 import { RSS2_CONTENT_TYPE, renderRss2 } from "./rss2";
 
-export type { FeedCategory, FeedDocument, FeedFormat, FeedItem, FeedLinks, FeedPerson, FormatUrls } from "./feed-document";
+export type { FeedCategory, FeedDocument, FeedFormat, FeedItem, FeedLinks, FeedPerson, FormatUrls, ItemFragmentCache } from "./feed-document";
 export { articleUrn, compareNewestFirst, feedUrn } from "./feed-document";
 export { renderAtom1 } from "./atom1";
 export { renderJsonFeed } from "./json-feed";
@@ -21,12 +21,13 @@ export const FEED_CONTENT_TYPES: Readonly<Record<FeedFormat, string>> = {
   json: JSON_FEED_CONTENT_TYPE,
 };
 
-const RENDERERS: Readonly<Record<FeedFormat, (doc: FeedDocument) => string>> = {
+const RENDERERS: Readonly<Record<FeedFormat, (doc: FeedDocument, cache?: ItemFragmentCache) => string>> = {
   rss: renderRss2,
   atom: renderAtom1,
   json: renderJsonFeed,
 };
 
-export function renderFeed(format: FeedFormat, doc: FeedDocument): { body: string; contentType: string } {
-  return { body: RENDERERS[format](doc), contentType: FEED_CONTENT_TYPES[format] };
+/** `cache`: rendered items kept between renders (see ItemFragmentCache); output is identical with or without it. */
+export function renderFeed(format: FeedFormat, doc: FeedDocument, cache?: ItemFragmentCache): { body: string; contentType: string } {
+  return { body: RENDERERS[format](doc, cache), contentType: FEED_CONTENT_TYPES[format] };
 }

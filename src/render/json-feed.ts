@@ -15,7 +15,7 @@
  *   an underscore").
  */
 
-import type { FeedDocument, FeedItem, FeedPerson } from "./feed-document";
+import { type FeedDocument, type FeedItem, type FeedPerson, type ItemFragmentCache, cachedFragment, itemCacheKey } from "./feed-document";
 import { feedUpdatedMs, itemFields, languageTag, safeUrl } from "./item-fields";
 import { stripInvalidChars as clean, toRfc3339 } from "./xml";
 
@@ -56,7 +56,7 @@ interface JsonItem {
   _tagfeed?: JsonTagfeedExtension;
 }
 
-export function renderJsonFeed(doc: FeedDocument): string {
+export function renderJsonFeed(doc: FeedDocument, cache?: ItemFragmentCache): string {
   const links = doc.links;
   const fallbackMs = feedUpdatedMs(doc);
   const feed = {
@@ -70,10 +70,16 @@ export function renderJsonFeed(doc: FeedDocument): string {
     favicon: doc.favicon === undefined ? undefined : clean(doc.favicon),
     authors: [author(doc.author)],
     language: languageTag(doc.language),
-    items: doc.items.map((item) => renderItem(item, fallbackMs)),
   };
-  // Keys whose value is undefined are left out by JSON.stringify.
-  return JSON.stringify(feed);
+  // Keys whose value is undefined are left out by JSON.stringify. Items are stringified one by one
+  // (JSON.stringify is compositional, so the bytes are those of one call over the whole) and may
+  // come from the fragment cache.
+  const head = JSON.stringify(feed);
+  const language = feed.language;
+  const items = doc.items.map((item) =>
+    cachedFragment(cache, () => itemCacheKey("json", item, fallbackMs, language), () => JSON.stringify(renderItem(item, fallbackMs))),
+  );
+  return head.slice(0, -1) + ',"items":[' + items.join(",") + "]}";
 }
 
 function author(p: FeedPerson): JsonAuthor {

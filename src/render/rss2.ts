@@ -17,7 +17,7 @@
  * - source: only when the source has a URL; RSS 2.0 requires the `url` attribute.
  */
 
-import type { FeedDocument, FeedItem, FormatUrls } from "./feed-document";
+import { type FeedDocument, type FeedItem, type FormatUrls, type ItemFragmentCache, cachedFragment, itemCacheKey } from "./feed-document";
 import { feedUpdatedMs, itemFields, languageTag, textToHtml } from "./item-fields";
 import { cdata, escapeHtmlText, escapeXmlAttr as attr, escapeXmlText as text, toRfc822 } from "./xml";
 
@@ -28,7 +28,7 @@ const ROOT_OPEN =
   '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/"' +
   ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/">';
 
-export function renderRss2(doc: FeedDocument): string {
+export function renderRss2(doc: FeedDocument, cache?: ItemFragmentCache): string {
   const links = doc.links;
   const language = languageTag(doc.language);
   const updatedMs = feedUpdatedMs(doc);
@@ -59,7 +59,9 @@ export function renderRss2(doc: FeedDocument): string {
       "<image><url>" + text(doc.icon) + "</url><title>" + text(doc.title) + "</title><link>" +
       text(links.alternate) + "</link></image>\n";
   }
-  for (const item of doc.items) out += renderItem(item, updatedMs, language);
+  for (const item of doc.items) {
+    out += cachedFragment(cache, () => itemCacheKey("rss", item, updatedMs, language), () => renderItem(item, updatedMs, language));
+  }
   return out + "</channel>\n</rss>\n";
 }
 
