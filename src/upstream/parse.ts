@@ -9,7 +9,8 @@
  *     https://jsonfeed.org/version/1 or /1.1); otherwise XML: `<rss>` → RSS 2.0, or RSS 0.9x when
  *     version="0.9x"; `<rdf:RDF>` with the RSS 1.0 namespace (http://purl.org/rss/1.0/) → RSS 1.0
  *     (the RSS 0.90 namespace → rss09x); `<feed>` in the Atom namespace (RFC 4287 §4.1.1) → Atom.
- *  3. xml.ts: repair, parse with fast-xml-parser, recover truncated documents.
+ *  3. xml.ts / xml-htmlparser2.ts: repair, parse (htmlparser2's tokenizer, fast-xml-parser as
+ *     the fallback), recover truncated documents.
  *  4. rss.ts / atom.ts / json-feed.ts: the format's elements to UpstreamItems.
  *
  * Failures: "empty" (no bytes, or only whitespace), "encoding" (a charset TextDecoder does not
@@ -24,7 +25,8 @@ import { decodeBody } from "./decode";
 import { JSON_FEED_VERSION, readJsonFeed } from "./json-feed";
 import { readRss } from "./rss";
 import type { ParsedFeed, ParseFailure, ParseFeed, ParseOptions } from "./types";
-import { NS, type XmlElement, parseXml, prepareXml } from "./xml";
+import { NS, type XmlElement, prepareXml } from "./xml";
+import { parseXml } from "./xml-htmlparser2";
 
 export { parseFeedDate } from "./dates";
 
