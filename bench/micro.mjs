@@ -329,8 +329,10 @@ if (want("parse")) {
         });
       }
       tasks.push(
-        { name: "rss-parser parseString", fn: () => rssParser.parseString(doc.xml) },
-        { name: "@extractus/feed-extractor extractFromXml", fn: () => extractFromXml(doc.xml) },
+        // Every parser starts from the response's bytes, as after a fetch: the peers take strings,
+        // so their figure includes the same UTF-8 decode tagfeed's parseFeed does.
+        { name: "rss-parser parseString", fn: () => rssParser.parseString(new TextDecoder().decode(bytes)) },
+        { name: "@extractus/feed-extractor extractFromXml", fn: () => extractFromXml(new TextDecoder().decode(bytes)) },
         { name: "feedparser (stream)", fn: () => feedparserParse(buffer) },
       );
       log(`parse ${n}`);
