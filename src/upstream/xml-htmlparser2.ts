@@ -28,24 +28,15 @@ import { err, ok } from "../domain/result";
 import { decodeRefs } from "./text";
 import type { ParseFailure } from "./types";
 import type { ParsedXml, XmlElement } from "./xml";
-import { CONVENTIONAL_PREFIX, NS, VOID_TAGS, nsId, parseXmlFxp, parserFor } from "./xml";
+import { VOID_TAGS, newElement, parseXmlFxp, parserFor } from "./xml";
 
 /** Below fast-xml-parser's `maxNestedTags` (256) as configured in xml.ts: deeper goes to it. */
 const MAX_DEPTH = 200;
-const EMPTY_SCOPE = new Map<string, string>();
 let voidTags: Set<string> | undefined;
 
 // Names both tokenizers split the same way.
 const SAFE_TAG_NAME = /^[^\s<>"'/=!?&]+$/;
 const SAFE_ATTR_NAME = /^[A-Za-z_][\w.:-]*$/;
-
-function resolveBase(value: string, base: string | undefined): string | undefined {
-  try {
-    return new URL(value.trim(), base).href;
-  } catch {
-    return base;
-  }
-}
 
 class Bail extends Error {}
 
@@ -161,41 +152,8 @@ export function parseTreeHtmlparser2(input: string, baseUrl: string | undefined,
     if (current !== undefined) flush();
     else text = "";
     const parent = current;
-    let scope = parent ? parent.scope : EMPTY_SCOPE;
-    let base = parent ? parent.base : baseUrl;
-    let lang = parent?.lang;
-    if (attrs) {
-      for (const key in attrs) {
-        const decoded = decodeRefs(attrs[key]!);
-        attrs[key] = decoded;
-        if (key.startsWith("xmlns")) {
-          if (key === "xmlns" || key.charCodeAt(5) === 58) {
-            if (scope === (parent ? parent.scope : EMPTY_SCOPE)) scope = new Map(scope);
-            scope.set(key === "xmlns" ? "" : key.slice(6), nsId(decoded));
-          }
-        } else if (key === "xml:base") {
-          base = resolveBase(decoded, base);
-        } else if (key === "xml:lang") {
-          lang = decoded.trim() || undefined;
-        }
-      }
-    }
     const tag = tagName;
-    const colon = tag.indexOf(":");
-    const prefix = colon === -1 ? "" : tag.slice(0, colon);
-    const ns = scope.get(prefix) ?? (colon === -1 ? NS.none : (CONVENTIONAL_PREFIX[prefix] ?? `prefix:${prefix}`));
-    const el: XmlElement = {
-      qname: tag,
-      name: colon === -1 ? tag : tag.slice(colon + 1),
-      ns,
-      attrs,
-      children: [],
-      raw: undefined,
-      text: "",
-      base,
-      lang,
-      scope,
-    };
+    const el = newElement(tag, attrs, parent, baseUrl);
     attrs = undefined;
     if (parent) parent.children.push(el);
     else if (first === undefined && !stop.has(tag)) first = el;

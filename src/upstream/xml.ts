@@ -74,7 +74,7 @@ const KNOWN_NS = new Map<string, string>([
 ]);
 
 /** Conventional prefixes, for feeds that use them without declaring them. */
-export const CONVENTIONAL_PREFIX: Record<string, string> = {
+const CONVENTIONAL_PREFIX: Record<string, string> = {
   xml: NS.xml,
   atom: NS.atom,
   atom10: NS.atom,
@@ -556,14 +556,24 @@ function resolveBase(value: string, base: string | undefined): string | undefine
   }
 }
 
-function convert(tag: string, node: FxpNode, parent: XmlElement | undefined, stop: Set<string>, documentBase: string | undefined): XmlElement {
-  const attrs = node[":@"] as Record<string, string> | undefined;
+/**
+ * A new element, as both engines build it (this file and xml-htmlparser2.ts): attribute values
+ * decoded in place (text.ts), namespace scope extended by its `xmlns` attributes (copied only
+ * when it declares one), xml:base and xml:lang inherited from the parent or the document and
+ * overridden by its own, namespace resolved by scope, else by convention.
+ */
+export function newElement(
+  tag: string,
+  attrs: Record<string, string> | undefined,
+  parent: XmlElement | undefined,
+  documentBase: string | undefined,
+): XmlElement {
   let scope = parent ? parent.scope : EMPTY_SCOPE;
   let base = parent ? parent.base : documentBase;
   let lang = parent?.lang;
   if (attrs) {
     for (const key in attrs) {
-      const value = attrs[key]!;
+      const value: unknown = attrs[key];
       const decoded = typeof value === "string" ? decodeRefs(value) : String(value);
       attrs[key] = decoded;
       if (key.startsWith("xmlns")) {
@@ -581,7 +591,7 @@ function convert(tag: string, node: FxpNode, parent: XmlElement | undefined, sto
   const colon = tag.indexOf(":");
   const prefix = colon === -1 ? "" : tag.slice(0, colon);
   const ns = scope.get(prefix) ?? (colon === -1 ? NS.none : (CONVENTIONAL_PREFIX[prefix] ?? `prefix:${prefix}`));
-  const el: XmlElement = {
+  return {
     qname: tag,
     name: colon === -1 ? tag : tag.slice(colon + 1),
     ns,
@@ -593,6 +603,10 @@ function convert(tag: string, node: FxpNode, parent: XmlElement | undefined, sto
     lang,
     scope,
   };
+}
+
+function convert(tag: string, node: FxpNode, parent: XmlElement | undefined, stop: Set<string>, documentBase: string | undefined): XmlElement {
+  const el = newElement(tag, node[":@"] as Record<string, string> | undefined, parent, documentBase);
   const content = node[tag] as FxpNode[] | undefined;
   if (stop.has(tag)) {
     const first = content?.[0]?.["#text"];
