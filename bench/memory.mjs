@@ -3,7 +3,6 @@
 // Prints JSON: the peak RSS over the parse (getrusage maxrss, which only grows) minus the RSS
 // before it, and the heap still held by the parsed items (kept alive) after a full GC.
 import { readFileSync } from "node:fs";
-import { Readable } from "node:stream";
 
 const [which, file, buildFile] = process.argv.slice(2);
 const built = JSON.parse(readFileSync(buildFile, "utf8"));
@@ -36,19 +35,8 @@ switch (which) {
     break;
   }
   case "feedparser": {
-    const { default: FeedParser } = await import("feedparser");
-    parse = () =>
-      new Promise((resolve, reject) => {
-        const items = [];
-        const fp = new FeedParser({});
-        fp.on("error", reject);
-        fp.on("readable", function () {
-          let item;
-          while ((item = this.read())) items.push(item);
-        });
-        fp.on("end", () => resolve(items));
-        Readable.from([buffer]).pipe(fp);
-      });
+    const { feedparserParse } = await import("./peers.mjs");
+    parse = () => feedparserParse(buffer);
     break;
   }
   default:

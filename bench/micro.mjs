@@ -4,13 +4,12 @@
 // webhook article; upstream parsing against rss-parser, @extractus/feed-extractor and feedparser;
 // and the Hono app in-process over an in-memory KV, for KV operations per request by layer.
 import { readFileSync, writeFileSync } from "node:fs";
-import { Readable } from "node:stream";
 import { XMLBuilder } from "fast-xml-parser";
 import { Feed } from "feed";
 import RSS from "rss";
 import RssParser from "rss-parser";
 import { extractFromXml } from "@extractus/feed-extractor";
-import FeedParser from "feedparser";
+import { feedparserParse } from "./peers.mjs";
 import { compare } from "./harness.mjs";
 import { makeArticles, makeUpstreamRss, webhookInput } from "./inputs.mjs";
 import { MemoryKV } from "./memory-kv.mjs";
@@ -269,19 +268,6 @@ if (want("ingest")) {
 // ---------------------------------------------------------------------------------------------
 // Upstream parsing.
 
-function feedparserParse(buffer) {
-  return new Promise((resolve, reject) => {
-    const items = [];
-    const fp = new FeedParser({ feedurl: "https://news.example.kz/rss" });
-    fp.on("error", reject);
-    fp.on("readable", function () {
-      let item;
-      while ((item = this.read())) items.push(item);
-    });
-    fp.on("end", () => resolve(items));
-    Readable.from([buffer]).pipe(fp);
-  });
-}
 
 if (want("parse")) {
   if (built.upstream.error) {
@@ -333,7 +319,7 @@ if (want("parse")) {
         // so their figure includes the same UTF-8 decode tagfeed's parseFeed does.
         { name: "rss-parser parseString", fn: () => rssParser.parseString(new TextDecoder().decode(bytes)) },
         { name: "@extractus/feed-extractor extractFromXml", fn: () => extractFromXml(new TextDecoder().decode(bytes)) },
-        { name: "feedparser (stream)", fn: () => feedparserParse(buffer) },
+        { name: "feedparser (stream)", fn: () => feedparserParse(buffer, "https://news.example.kz/rss") },
       );
       log(`parse ${n}`);
       const rows = await compare(tasks, { rounds: ROUNDS, budgetMs: BUDGET * (n === 1000 ? 1.6 : 1) });
