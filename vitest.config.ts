@@ -1,4 +1,4 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 import { mockUpstream } from "./test/fixtures/upstream/mock-upstream.mjs";
 
@@ -37,8 +37,8 @@ export default defineConfig({
               // all come from one "unknown" client: here it is out of reach, and a second, tiny one
               // (3 a minute) is what test/rate-limit.test.ts swaps in to see the 429.
               ratelimits: {
-                WRITE_LIMITER: { simple: { limit: 1_000_000, period: 60 } },
-                TEST_TIGHT_LIMITER: { simple: { limit: 3, period: 60 } },
+                WRITE_LIMITER: { namespace_id: "9001", simple: { limit: 1_000_000, period: 60 } },
+                TEST_TIGHT_LIMITER: { namespace_id: "9002", simple: { limit: 3, period: 60 } },
               },
               // Every outbound fetch of the Worker: upstream.example serves the fixture feeds of
               // test/fixtures/upstream (refresh tests); other hosts pass through.

@@ -22,7 +22,7 @@ import { checkRssProfile } from "./support/rss-profile";
 import { TOOLS } from "./support/tools";
 import { childNamed, childrenNamed, NS, parseXml } from "./support/xml-dom";
 
-const SCHEMAS = fileURLToPath(new URL("./schemas", import.meta.url));
+const SCHEMAS = fileURLToPath(new URL("./schemas", import.meta.url).href);
 
 async function relaxNg(xml: string): Promise<{ ok: boolean; output: string }> {
   const result = await run(TOOLS.xmllint, ["--noout", "--nonet", "--relaxng", join(SCHEMAS, "atom.rng"), "-"], { input: xml, timeoutMs: 30_000 });

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { run } from "./processes";
 import { TOOLS } from "./tools";
 
-const SCRIPT = fileURLToPath(new URL("./feedparser_dump.py", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("./feedparser_dump.py", import.meta.url).href);
 
 export interface ParsedEntry {
   id: string | null;
