@@ -1,6 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 import { mockUpstream } from "./test/fixtures/upstream/mock-upstream.mjs";
+import { wranglerConfigWithoutDevVars } from "./test/support/wrangler-config.mjs";
+
+// Wrangler, loaded in this process to read wrangler.jsonc, announces where it found secrets on
+// every test file's start; warnings and errors still show.
+process.env.WRANGLER_LOG ??= "warn";
 
 /**
  * Three projects:
@@ -13,6 +18,9 @@ import { mockUpstream } from "./test/fixtures/upstream/mock-upstream.mjs";
  */
 export default defineConfig({
   test: {
+    // Quiet unless something fails: the logs of passing tests (expected fault-injection errors
+    // among them) stay off the console.
+    silent: "passed-only",
     projects: [
       {
         test: {
@@ -25,7 +33,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             main: "./src/index.ts",
-            wrangler: { configPath: "./wrangler.jsonc" },
+            wrangler: { configPath: wranglerConfigWithoutDevVars() },
             miniflare: {
               bindings: {
                 WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
@@ -49,6 +57,8 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
+          // Generous: a timeout here guards against hangs, it measures nothing (2 cores in CI).
+          testTimeout: 30_000,
           exclude: [...configDefaults.exclude, "test/e2e/**"],
         },
       },

@@ -3,7 +3,7 @@
  * spends what is left of its KV budget on the index repair sweep (store/repair.ts).
  */
 import { app } from "./app";
-import type { Env } from "./env";
+
 import { runRefreshTick } from "./refresh/run-tick";
 import { guardKv } from "./store/guard";
 import { REPAIR_BUDGET, repairIndexes } from "./store/repair";

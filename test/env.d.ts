@@ -1,11 +1,6 @@
-import type { Env as TagfeedEnv } from "../src/env";
-
-declare global {
-  namespace Cloudflare {
-    interface Env extends TagfeedEnv {}
-    // Types `exports` of "cloudflare:workers" from the Worker's main module (src/index.ts).
-    interface GlobalProps {
-      mainModule: typeof import("../src/index");
-    }
+// The test-only binding vitest.config.ts adds beside the Worker's own (src/worker-configuration.d.ts).
+declare namespace Cloudflare {
+  interface Env {
+    TEST_TIGHT_LIMITER: RateLimit;
   }
 }

@@ -8,7 +8,6 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { app } from "../src/app";
-import type { Env } from "../src/env";
 import { BASE, json, makeArticle, signedHeaders } from "./helpers";
 
 const CANARY_TOKEN = "canary-bearer-7f3a9c";

@@ -15,7 +15,7 @@
  * a guard against floods, not an accounting tool.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv, Env } from "../env";
+import type { AppEnv } from "../env";
 import { ApiError } from "./errors";
 
 export interface RateLimitOptions {

@@ -13,7 +13,7 @@
  * | `ALLOW_PRIVATE_SOURCES`    | false    | `true`: loopback/private upstreams allowed (local testing)   |
  * | `PUBLIC_ORIGIN`            |          | named in the User-Agent, so publishers can see who fetches   |
  */
-import type { Env } from "../env";
+
 import { DEFAULT_FETCH_LIMITS, type FetchLimits } from "./fetch-upstream";
 
 export interface RefreshConfig extends FetchLimits {

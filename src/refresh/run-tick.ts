@@ -17,7 +17,7 @@
  * read; per refreshed source 1 read + 1 write of its state, plus ⌈items/100⌉ bulk article reads and
  * the writes of new or changed articles (ingest.ts).
  */
-import type { Env } from "../env";
+
 import type { Source } from "../domain/source";
 import { getSources, listDue } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";

@@ -3,7 +3,7 @@
  * into 401s that name the header to fix (and never echo a secret or a signature).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv, Env } from "../env";
+import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 import { type AuthConfig, type AuthFailure, type Submitter, authenticateSubmission, checkBearer, importWebhookSecrets } from "../ingest/webhook-auth";
 

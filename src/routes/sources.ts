@@ -18,7 +18,7 @@ import { Hono } from "hono";
 import type { z } from "zod";
 import type { FieldError } from "../domain/result";
 import { SOURCE_ID_PATTERN, type Source, SourceInputSchema, newSource, sourceIdFor } from "../domain/source";
-import type { AppEnv, Env } from "../env";
+import type { AppEnv } from "../env";
 import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
 import { ApiError, invalidFields } from "../http/errors";
 import { joinPath } from "../ingest/submission";
