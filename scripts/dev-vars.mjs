@@ -1,5 +1,7 @@
 // Local secrets: `.dev.vars` (read by wrangler dev). Created with random values on first start so
-// a fresh clone runs without hand-editing anything; never committed (.gitignore).
+// a fresh clone runs without hand-editing anything; never committed (.gitignore). Written as plain
+// KEY=value lines (the values have no spaces or quotes), so `grep '^ADMIN_TOKEN=' .dev.vars | cut -d= -f2-`
+// and `set -a; . ./.dev.vars; set +a` both give the values as they are.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
@@ -27,7 +29,7 @@ export function ensureDevVars(path = DEV_VARS) {
   };
   const text =
     "# Local secrets for `npm start` (wrangler dev). Generated on first start; safe to edit or delete.\n" +
-    Object.entries(vars).map(([k, v]) => `${k}="${v}"`).join("\n") +
+    Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") +
     "\n";
   writeFileSync(path, text, { mode: 0o600 });
   return { created: true, vars };

@@ -64,7 +64,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
+      // WRANGLER_LOG: vitest.config.ts quiets wrangler in the test process; the suite reads this
+      // Worker's request log lines.
+      env: { ...process.env, WRANGLER_LOG: "log", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
       logFile,
     },
   );
