@@ -11,7 +11,7 @@ import { type Article, type ArticleInput, ArticleSchema, LIMITS, parseIsoDate } 
 import { type FieldError, type Result, err, ok } from "../domain/result";
 import type { TagInput } from "../domain/tag";
 import { type TaxonomyIndex, resolveTags } from "../tags/resolve";
-import { cleanArticleUrl, contentRev, deriveArticleId } from "./ids";
+import { cleanArticleUrl, contentRev, deriveArticleId, publishedUrl } from "./ids";
 import { joinPath } from "./submission";
 import { htmlToText, sanitizeHtml } from "./sanitize";
 import { cleanBlock, cleanLine } from "./text";
@@ -21,6 +21,12 @@ export interface NormalizeContext {
   nowMs: number;
   /** Base for relative links in the content (an upstream item's xml:base or feed URL); else the article URL. */
   contentBase?: string | undefined;
+  /**
+   * An upstream item's link is published as the feed gave it (fragment and query kept: two items
+   * of one page may differ only by `#fragment`); a publisher's loses tracking parameters and
+   * fragment. Either way the id derives from the canonical form.
+   */
+  linkAsGiven?: boolean;
 }
 
 /** An Article before storage has stamped it with `received` and `modified`. */
@@ -34,8 +40,8 @@ export async function normalizeArticle(
   const errors: FieldError[] = [];
   const at = (field: string): string => (pathPrefix ? `${pathPrefix}.${field}` : field);
 
-  const url = input.url === undefined ? undefined : cleanArticleUrl(input.url);
-  const id = input.id ?? (await deriveArticleId(url ?? ""));
+  const url = input.url === undefined ? undefined : publishedUrl(context.linkAsGiven ? input.url : cleanArticleUrl(input.url));
+  const id = input.id ?? (await deriveArticleId(input.url ?? ""));
 
   const title = cleanLine(input.title);
   if (title === "") errors.push({ path: at("title"), reason: "must contain visible text" });

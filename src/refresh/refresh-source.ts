@@ -199,7 +199,7 @@ async function processDocument(
         invalid += 1;
         continue;
       }
-      const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs, contentBase: mapped.value.contentBase });
+      const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs, contentBase: mapped.value.contentBase, linkAsGiven: true });
       if (!normalized.ok) {
         invalid += 1;
         continue;
