@@ -101,6 +101,7 @@ export async function normalizeArticle(
       type: e.type.toLowerCase(),
       ...(e.length !== undefined && { length: e.length }),
     })),
+    ...podcastOf(input),
     tags: resolveTags(context.taxonomy, tagInputs),
   };
   // The safety net: what normalize makes must read back. A record the stored schema refused would
@@ -114,6 +115,19 @@ export async function normalizeArticle(
 /** The draft with its `rev`: the digest of everything but the stamps. Every writer of content uses it. */
 export async function reviseDraft(content: Omit<ArticleDraft, "rev">): Promise<ArticleDraft> {
   return { ...content, rev: await contentRev(content) };
+}
+
+/** Podcast fields only travel with an audio or video enclosure: elsewhere they describe nothing. */
+function podcastOf(input: ArticleInput): { podcast?: NonNullable<ArticleInput["podcast"]> } {
+  const p = input.podcast;
+  if (p === undefined || !(input.enclosures ?? []).some((e) => /^(?:audio|video)\//i.test(e.type))) return {};
+  const podcast = {
+    ...(p.duration_seconds !== undefined && { duration_seconds: p.duration_seconds }),
+    ...(p.explicit !== undefined && { explicit: p.explicit }),
+    ...(p.episode !== undefined && { episode: p.episode }),
+    ...(p.image !== undefined && { image: new URL(p.image).href }),
+  };
+  return Object.keys(podcast).length > 0 ? { podcast } : {};
 }
 
 const optional = (text: string | undefined): string | undefined => (text === undefined || text === "" ? undefined : text);

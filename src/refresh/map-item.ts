@@ -21,6 +21,8 @@
  * - Tags. The source's default tags, then the item's categories as bare strings (the taxonomy
  *   types them; unknown ones become topics), then — when the source has `autotag` on — the
  *   taxonomy entries its title and text mention. Duplicates collapse; at most 50.
+ * - Podcast: itunes:duration, explicit, episode and image, kept (normalize keeps them only with
+ *   an audio or video enclosure).
  * - Source: `{name, url}` of the source, so the article lists where it came from.
  * - Oversized fields are cut to the article limits rather than losing the item; URLs that are
  *   not http(s) are dropped (an enclosure without a usable MIME type gets
@@ -106,6 +108,7 @@ export async function mapItem(item: UpstreamItem, context: MapContext): Promise<
     ...(httpUrl(item.image) !== undefined && { image: httpUrl(item.image) }),
     source: { name: context.source.name, url: context.source.url },
     enclosures: enclosuresOf(item),
+    ...podcastOf(item),
     tags: tagsOf(item, title, text, context),
   };
   const parsed = ArticleInputSchema.safeParse(candidate);
@@ -213,6 +216,19 @@ function enclosuresOf(item: UpstreamItem): { url: string; type: string; length?:
     if (enclosures.length === LIMITS.enclosuresPerArticle) break;
   }
   return enclosures;
+}
+
+function podcastOf(item: UpstreamItem): { podcast?: NonNullable<ArticleInput["podcast"]> } {
+  const p = item.podcast;
+  if (p === undefined) return {};
+  const image = httpUrl(p.image);
+  const podcast = {
+    ...(p.durationSeconds !== undefined && p.durationSeconds <= 1_000_000 && { duration_seconds: p.durationSeconds }),
+    ...(p.explicit !== undefined && { explicit: p.explicit }),
+    ...(p.episode !== undefined && p.episode <= 1_000_000_000 && { episode: p.episode }),
+    ...(image !== undefined && { image }),
+  };
+  return Object.keys(podcast).length > 0 ? { podcast } : {};
 }
 
 function language(value: string | undefined): { language?: string } {
