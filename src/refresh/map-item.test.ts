@@ -180,6 +180,17 @@ describe("mapItem: tags and fields", () => {
     expect(input.language).toBe("ru");
   });
 
+  it("carries podcast fields, which normalize keeps only with an audio or video enclosure", async () => {
+    const podcast = { durationSeconds: 3723, explicit: true, episode: 3, image: "https://cdn.example/ep3.jpg" };
+    const audio = await mapped(makeItem({ podcast, enclosures: [{ url: "https://cdn.example/ep3.mp3", type: "audio/mpeg" }] }));
+    expect(audio.input.podcast).toEqual({ duration_seconds: 3723, explicit: true, episode: 3, image: "https://cdn.example/ep3.jpg" });
+    const stored = await normalizeArticle(audio.input, { taxonomy, nowMs: Date.parse(FETCHED), linkAsGiven: true });
+    expect(stored.ok && stored.value.podcast).toEqual({ duration_seconds: 3723, explicit: true, episode: 3, image: "https://cdn.example/ep3.jpg" });
+    const textOnly = await mapped(makeItem({ podcast }));
+    const storedText = await normalizeArticle(textOnly.input, { taxonomy, nowMs: Date.parse(FETCHED) });
+    expect(storedText.ok && storedText.value.podcast).toBeUndefined();
+  });
+
   it("takes the feed's language for items without one, and drops malformed ones", async () => {
     expect((await mapped(makeItem(), context({ feedLanguage: "kk-KZ" }))).input.language).toBe("kk-KZ");
     expect((await mapped(makeItem({ language: "not a language!" }))).input.language).toBeUndefined();
