@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { canonicalUrl, cleanArticleUrl, publishedUrl, contentRev, deriveArticleId, stableStringify } from "./ids";
+import { DEFAULT_TAXONOMY } from "../tags/default-taxonomy";
+import { compileTaxonomy } from "../tags/resolve";
+import { normalizeArticle } from "./normalize";
 
 describe("canonicalUrl", () => {
   it("drops fragments and tracking parameters, and folds scheme, host case and trailing slash", () => {
@@ -32,6 +35,14 @@ describe("publishedUrl", () => {
     expect(publishedUrl("HTTPS://Пример.kz/путь")).toBe("https://xn--e1afmkfd.kz/%D0%BF%D1%83%D1%82%D1%8C");
     expect(publishedUrl("https://example.kz")).toBe("https://example.kz/");
     expect(publishedUrl("https://example.kz/a?")).toBe("https://example.kz/a?");
+  });
+
+  it("applies to every link an article publishes: enclosures and images too", async () => {
+    const result = await normalizeArticle(
+      { id: "a1", url: "https://x.kz/a[1]", title: "t", published: "2024-01-01T00:00:00Z", image: "https://x.kz/i[1].jpg", enclosures: [{ url: "https://x.kz/e|1.mp3", type: "audio/mpeg" }] },
+      { taxonomy: compileTaxonomy(DEFAULT_TAXONOMY), nowMs: Date.parse("2024-01-02T00:00:00Z") },
+    );
+    expect(result.ok && [result.value.url, result.value.image, result.value.enclosures[0]?.url]).toEqual(["https://x.kz/a%5B1%5D", "https://x.kz/i%5B1%5D.jpg", "https://x.kz/e%7C1.mp3"]);
   });
 
   it("does not change an article id: ids derive from the canonical form of the URL as given", async () => {

@@ -67,7 +67,7 @@ export async function normalizeArticle(
   const authors = (input.authors ?? []).map((a, i) => {
     const name = cleanLine(a.name);
     if (name === "") errors.push({ path: at(`authors[${i}].name`), reason: "must contain visible text" });
-    return { name, ...(a.url !== undefined && { url: new URL(a.url).href }) };
+    return { name, ...(a.url !== undefined && { url: publishedUrl(a.url) }) };
   });
   const sourceName = input.source ? cleanLine(input.source.name) : undefined;
   if (sourceName === "") errors.push({ path: at("source.name"), reason: "must contain visible text" });
@@ -91,13 +91,13 @@ export async function normalizeArticle(
     ...(updatedMs !== undefined && { updated: new Date(updatedMs).toISOString() }),
     authors,
     ...(input.language !== undefined && { language: input.language }),
-    ...(input.image !== undefined && { image: new URL(input.image).href }),
+    ...(input.image !== undefined && { image: publishedUrl(input.image) }),
     ...(section !== undefined && { section }),
     sources: input.source
       ? [{ name: sourceName ?? "", ...(input.source.url !== undefined && { url: new URL(input.source.url).href }) }]
       : [],
     enclosures: (input.enclosures ?? []).map((e) => ({
-      url: new URL(e.url).href,
+      url: publishedUrl(e.url),
       type: e.type.toLowerCase(),
       ...(e.length !== undefined && { length: e.length }),
     })),
@@ -125,7 +125,7 @@ function podcastOf(input: ArticleInput): { podcast?: NonNullable<ArticleInput["p
     ...(p.duration_seconds !== undefined && { duration_seconds: p.duration_seconds }),
     ...(p.explicit !== undefined && { explicit: p.explicit }),
     ...(p.episode !== undefined && { episode: p.episode }),
-    ...(p.image !== undefined && { image: new URL(p.image).href }),
+    ...(p.image !== undefined && { image: publishedUrl(p.image) }),
   };
   return Object.keys(podcast).length > 0 ? { podcast } : {};
 }
