@@ -120,6 +120,25 @@ describe("POST /api/articles: idempotence and updates", () => {
   });
 });
 
+describe("POST /api/articles: podcast fields", () => {
+  it("accepts them optionally, keeps them with an audio enclosure and serves them in RSS", async () => {
+    const article = makeArticle({
+      tags: [{ type: "topic", name: uniqueId("podcast-tag") }],
+      enclosures: [{ url: "https://cdn.example.kz/ep9.mp3", type: "audio/mpeg", length: 10 }],
+      podcast: { duration_seconds: 754, explicit: false, episode: 9, image: "https://cdn.example.kz/ep9.jpg" },
+    });
+    expect((await submit(article)).status).toBe(201);
+    const stored = await json<Article>(await call(`/api/articles/${article.id as string}`));
+    expect(stored.podcast).toEqual({ duration_seconds: 754, explicit: false, episode: 9, image: "https://cdn.example.kz/ep9.jpg" });
+    const slug = stored.tags[0]!.slug;
+    const rss = await (await call(`/feeds/topic/${slug}.rss`)).text();
+    expect(rss).toContain('xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"');
+    expect(rss).toContain("<itunes:duration>0:12:34</itunes:duration><itunes:explicit>false</itunes:explicit><itunes:episode>9</itunes:episode>");
+    const bad = await submit(makeArticle({ podcast: { episode: -1 } }));
+    expect(bad.status).toBe(400);
+  });
+});
+
 describe("POST /api/articles: batches", () => {
   it("accepts an array and {articles: [...]}", async () => {
     const asArray = await submit([makeArticle(), makeArticle()]);

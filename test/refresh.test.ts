@@ -105,6 +105,35 @@ describe("cron refresh: a source from add to feed", () => {
     expect(await feedTitles("topic/novosti")).toEqual(expect.arrayContaining(["В Алматы открыли новую ветку метро", "Съезд партии", "Общая новость: паводки на севере"]));
   });
 
+  it("keeps every item of a page whose permalinks differ only by #fragment, links as published", async () => {
+    const nonce = uniqueId("frag");
+    const source = await addSource(`/files/fragment-linklog.xml?t=${nonce}`, { autotag: false });
+    await tick();
+    const state = await stateOf(source.id);
+    expect(state.last_counts).toMatchObject({ invalid: 0, deferred: 0 });
+    expect((state.last_counts?.created ?? 0) + (state.last_counts?.updated ?? 0) + (state.last_counts?.unchanged ?? 0)).toBe(5);
+
+    const response = await call("/feeds/topic/linklog-fragments.json?limit=200");
+    expect(response.status).toBe(200);
+    const items = (await json<{ items: { id: string; url?: string; title?: string; date_published: string }[] }>(response)).items;
+    const page = "https://linklog.example/2024/05/";
+    const mine = items.filter((i) => i.url?.startsWith(page));
+    expect(mine.map((i) => i.url).sort()).toEqual([1, 2, 3, 4, 5].map((n) => `${page}#note-${n}`));
+    expect(new Set(mine.map((i) => i.id)).size).toBe(5);
+    // The untitled item is titled by its link; bad dates fall back to when it was first seen.
+    expect(mine.find((i) => i.url?.endsWith("#note-4"))?.title).toBe("linklog.example/2024/05/#note-4");
+    for (const n of [3, 5]) {
+      const seen = Date.parse(mine.find((i) => i.url?.endsWith(`#note-${n}`))?.date_published ?? "");
+      expect(Math.abs(seen - Date.parse(state.last_fetch ?? ""))).toBeLessThan(10 * MIN);
+    }
+
+    // A second full fetch finds the same five articles, creating none.
+    await makeDue(source.id, true);
+    await tick();
+    const again = await stateOf(source.id);
+    expect(again.last_counts).toMatchObject({ created: 0, invalid: 0 });
+  });
+
   it("uses conditional GET on the next run, and a 304 or unchanged document writes nothing", async () => {
     const nonce = uniqueId("cond");
     const source = await addSource(`/files/news-a.xml?t=${nonce}`);

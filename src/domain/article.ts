@@ -118,6 +118,18 @@ export const EnclosureSchema = z.object({
 });
 export type Enclosure = z.infer<typeof EnclosureSchema>;
 
+/**
+ * Apple Podcasts episode fields (the `itunes:*` RSS tags) of an article with an audio or video
+ * enclosure: an upstream podcast's, or a publisher's. The RSS output carries them back out.
+ */
+export const PodcastSchema = z.object({
+  duration_seconds: z.number().int().positive().max(1_000_000).optional(),
+  explicit: z.boolean().optional(),
+  episode: z.number().int().positive().max(1_000_000_000).optional(),
+  image: HttpUrlSchema.optional(),
+});
+export type Podcast = z.infer<typeof PodcastSchema>;
+
 /** BCP 47 language tag, loosely: `ru`, `kk-KZ`, `zh-Hant`. */
 export const LanguageSchema = z
   .string()
@@ -143,6 +155,7 @@ export const ArticleInputSchema = z
     section: ShortTextSchema.max(MAX_TAG_NAME_LENGTH).optional(),
     source: SourceRefSchema.optional(),
     enclosures: z.array(EnclosureSchema).max(LIMITS.enclosuresPerArticle).optional(),
+    podcast: PodcastSchema.optional(),
     tags: z.array(TagInputSchema).max(LIMITS.tagsPerArticle).optional(),
   })
   .refine((a) => a.id !== undefined || a.url !== undefined, {
@@ -171,6 +184,7 @@ export const ArticleSchema = z.object({
   /** Where the article came from; an upstream story seen on two sources lists both. */
   sources: z.array(SourceRefSchema),
   enclosures: z.array(EnclosureSchema),
+  podcast: PodcastSchema.optional(),
   tags: z.array(TagSchema),
   /** Hash of the content above: equal hashes mean an unchanged re-delivery. */
   rev: z.string(),

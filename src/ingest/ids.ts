@@ -8,7 +8,7 @@
 /** Query parameters that only track a click; they never change which article a URL names. */
 const TRACKING_PARAMS = /^(utm_\w+|fbclid|gclid|dclid|msclkid|yclid|_openstat|mc_cid|mc_eid|igshid|ref_src)$/i;
 
-/** The URL as stored and linked: parsed and re-serialized, tracking parameters and fragment removed. */
+/** A publisher's URL as stored and linked: parsed and re-serialized, tracking parameters and fragment removed. */
 export function cleanArticleUrl(raw: string): string {
   const url = new URL(raw);
   url.hash = "";
@@ -16,6 +16,30 @@ export function cleanArticleUrl(raw: string): string {
     if (TRACKING_PARAMS.test(name)) url.searchParams.delete(name);
   }
   return url.href;
+}
+
+/**
+ * Characters RFC 3986 §2-§3 never allows unescaped in a path, query or fragment, which the URL
+ * parser leaves as written (`[`, `]`, `|`, `^`, ...), and a `%` that starts no escape.
+ */
+const NOT_IN_URI = /[[\]|^{}\\`"<> ]|%(?![0-9A-Fa-f]{2})/g;
+const NOT_IN_FRAGMENT = /[[\]|^{}\\`"<> #]|%(?![0-9A-Fa-f]{2})/g;
+const escapeChar = (c: string): string => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
+
+/**
+ * An absolute URL as a link is published: the URL parser's serialization (punycode host,
+ * non-ASCII percent-encoded, dot segments resolved), with what it leaves unescaped but RFC 3986
+ * forbids escaped too, so feed validators accept it. Query and fragment are kept as written.
+ */
+export function publishedUrl(raw: string): string {
+  const href = new URL(raw).href;
+  // Special schemes (http, https) always have a path that starts right after the authority.
+  const pathStart = href.indexOf("/", href.indexOf("//") + 2);
+  if (pathStart === -1) return href;
+  const hash = href.indexOf("#", pathStart);
+  const rest = hash === -1 ? href.slice(pathStart) : href.slice(pathStart, hash);
+  const fragment = hash === -1 ? "" : `#${href.slice(hash + 1).replace(NOT_IN_FRAGMENT, escapeChar)}`;
+  return href.slice(0, pathStart) + rest.replace(NOT_IN_URI, escapeChar) + fragment;
 }
 
 /**

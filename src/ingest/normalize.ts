@@ -11,7 +11,7 @@ import { type Article, type ArticleInput, ArticleSchema, LIMITS, parseIsoDate } 
 import { type FieldError, type Result, err, ok } from "../domain/result";
 import type { TagInput } from "../domain/tag";
 import { type TaxonomyIndex, resolveTags } from "../tags/resolve";
-import { cleanArticleUrl, contentRev, deriveArticleId } from "./ids";
+import { cleanArticleUrl, contentRev, deriveArticleId, publishedUrl } from "./ids";
 import { joinPath } from "./submission";
 import { htmlToText, sanitizeHtml } from "./sanitize";
 import { cleanBlock, cleanLine } from "./text";
@@ -21,6 +21,12 @@ export interface NormalizeContext {
   nowMs: number;
   /** Base for relative links in the content (an upstream item's xml:base or feed URL); else the article URL. */
   contentBase?: string | undefined;
+  /**
+   * An upstream item's link is published as the feed gave it (fragment and query kept: two items
+   * of one page may differ only by `#fragment`); a publisher's loses tracking parameters and
+   * fragment. Either way the id derives from the canonical form.
+   */
+  linkAsGiven?: boolean;
 }
 
 /** An Article before storage has stamped it with `received` and `modified`. */
@@ -34,8 +40,8 @@ export async function normalizeArticle(
   const errors: FieldError[] = [];
   const at = (field: string): string => (pathPrefix ? `${pathPrefix}.${field}` : field);
 
-  const url = input.url === undefined ? undefined : cleanArticleUrl(input.url);
-  const id = input.id ?? (await deriveArticleId(url ?? ""));
+  const url = input.url === undefined ? undefined : publishedUrl(context.linkAsGiven ? input.url : cleanArticleUrl(input.url));
+  const id = input.id ?? (await deriveArticleId(input.url ?? ""));
 
   const title = cleanLine(input.title);
   if (title === "") errors.push({ path: at("title"), reason: "must contain visible text" });
@@ -61,7 +67,7 @@ export async function normalizeArticle(
   const authors = (input.authors ?? []).map((a, i) => {
     const name = cleanLine(a.name);
     if (name === "") errors.push({ path: at(`authors[${i}].name`), reason: "must contain visible text" });
-    return { name, ...(a.url !== undefined && { url: new URL(a.url).href }) };
+    return { name, ...(a.url !== undefined && { url: publishedUrl(a.url) }) };
   });
   const sourceName = input.source ? cleanLine(input.source.name) : undefined;
   if (sourceName === "") errors.push({ path: at("source.name"), reason: "must contain visible text" });
@@ -85,16 +91,17 @@ export async function normalizeArticle(
     ...(updatedMs !== undefined && { updated: new Date(updatedMs).toISOString() }),
     authors,
     ...(input.language !== undefined && { language: input.language }),
-    ...(input.image !== undefined && { image: new URL(input.image).href }),
+    ...(input.image !== undefined && { image: publishedUrl(input.image) }),
     ...(section !== undefined && { section }),
     sources: input.source
       ? [{ name: sourceName ?? "", ...(input.source.url !== undefined && { url: new URL(input.source.url).href }) }]
       : [],
     enclosures: (input.enclosures ?? []).map((e) => ({
-      url: new URL(e.url).href,
+      url: publishedUrl(e.url),
       type: e.type.toLowerCase(),
       ...(e.length !== undefined && { length: e.length }),
     })),
+    ...podcastOf(input),
     tags: resolveTags(context.taxonomy, tagInputs),
   };
   // The safety net: what normalize makes must read back. A record the stored schema refused would
@@ -108,6 +115,19 @@ export async function normalizeArticle(
 /** The draft with its `rev`: the digest of everything but the stamps. Every writer of content uses it. */
 export async function reviseDraft(content: Omit<ArticleDraft, "rev">): Promise<ArticleDraft> {
   return { ...content, rev: await contentRev(content) };
+}
+
+/** Podcast fields only travel with an audio or video enclosure: elsewhere they describe nothing. */
+function podcastOf(input: ArticleInput): { podcast?: NonNullable<ArticleInput["podcast"]> } {
+  const p = input.podcast;
+  if (p === undefined || !(input.enclosures ?? []).some((e) => /^(?:audio|video)\//i.test(e.type))) return {};
+  const podcast = {
+    ...(p.duration_seconds !== undefined && { duration_seconds: p.duration_seconds }),
+    ...(p.explicit !== undefined && { explicit: p.explicit }),
+    ...(p.episode !== undefined && { episode: p.episode }),
+    ...(p.image !== undefined && { image: publishedUrl(p.image) }),
+  };
+  return Object.keys(podcast).length > 0 ? { podcast } : {};
 }
 
 const optional = (text: string | undefined): string | undefined => (text === undefined || text === "" ? undefined : text);

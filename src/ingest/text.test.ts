@@ -13,8 +13,9 @@ describe("stripXmlIllegal", () => {
     expect(stripXmlIllegal("\u0000x\u001f")).toBe("x");
   });
 
-  it("removes U+FFFE, U+FFFF and DEL/C1 (discouraged, as the renderers drop them), keeps U+FFFD", () => {
-    expect(stripXmlIllegal("a\uFFFEb\uFFFFc\uFFFDd\u007F\u0085\u0091e\u00A0")).toBe("abc\uFFFDde\u00A0");
+  it("removes U+FFFE, U+FFFF, DEL and unassigned C1, maps other C1 through windows-1252, keeps U+FFFD", () => {
+    expect(stripXmlIllegal("a\uFFFEb\uFFFFc\uFFFDd\u007F\u0081\u009De\u00A0")).toBe("abc\uFFFDde\u00A0");
+    expect(stripXmlIllegal("don\u0092t \u0085 \u0080\u0096\u009F")).toBe("don\u2019t \u2026 \u20AC\u2013\u0178");
   });
 
   it("keeps paired surrogates: emoji and other astral characters", () => {

@@ -23,13 +23,28 @@ const XML_ILLEGAL =
 const XML_SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF\uFFFE\uFFFF]/;
 
 /**
+ * windows-1252 bytes 0x80-0x9F (WHATWG Encoding index): € ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ Ž ' ' " " • – — ˜ ™
+ * š › œ ž Ÿ; the five it leaves unassigned are kept as the C1 controls they are.
+ */
+export const WINDOWS_1252_C1 =
+  "\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F" +
+  "\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178";
+
+/**
  * Removes the characters XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE, U+FFFF, lone
- * surrogates) and the C1 controls it discourages (almost always mis-decoded windows-1252; feed
- * validators flag them) — the same set the renderers drop (render/xml.ts), so the API, the pages
- * and the feeds show one text.
+ * surrogates) and the C1 controls it discourages — the same set the renderers drop
+ * (render/xml.ts), so the API, the pages and the feeds show one text. A C1 control is almost
+ * always windows-1252 read as Latin-1 (`don\u0092t`): it becomes the windows-1252 character, as
+ * HTML §13.2.5.80 does for `&#146;`, rather than vanishing (`dont`).
  */
 export function stripXmlIllegal(s: string): string {
-  return XML_SUSPECT.test(s) ? s.replace(XML_ILLEGAL, "") : s;
+  if (!XML_SUSPECT.test(s)) return s;
+  return s.replace(XML_ILLEGAL, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x80 || code > 0x9f) return "";
+    const mapped = WINDOWS_1252_C1[code - 0x80]!;
+    return mapped.charCodeAt(0) <= 0x9f ? "" : mapped;
+  });
 }
 
 /**

@@ -46,6 +46,15 @@ describe("fetchUpstream", () => {
     expect(result).toMatchObject({ etag: 'W/"abc"', lastModified: "Tue, 30 Apr 2024 10:00:00 GMT", contentType: "application/rss+xml; charset=windows-1251" });
   });
 
+  it("takes Content-Location as the base URI of the body (RFC 3986 §5.1.2), else the URL fetched", async () => {
+    const relative = await fetchUpstream("https://feeds.example/rss", options(() => new Response("<rss/>", { headers: { "content-location": "/blog/feed.xml" } })).opts);
+    expect(relative).toMatchObject({ kind: "fetched", finalUrl: "https://feeds.example/rss", baseUrl: "https://feeds.example/blog/feed.xml" });
+    const none = await fetchUpstream("https://feeds.example/rss", options(() => new Response("<rss/>")).opts);
+    expect(none).toMatchObject({ kind: "fetched", baseUrl: "https://feeds.example/rss" });
+    const notHttp = await fetchUpstream("https://feeds.example/rss", options(() => new Response("<rss/>", { headers: { "content-location": "javascript:alert(1)" } })).opts);
+    expect(notHttp).toMatchObject({ kind: "fetched", baseUrl: "https://feeds.example/rss" });
+  });
+
   it("follows redirects, reporting movedTo only for an all-permanent chain", async () => {
     const permanent = options((r) => (r.url.endsWith("/old") ? redirect(301, "/mid") : r.url.endsWith("/mid") ? redirect(308, "https://new.example/rss") : new Response("<rss/>")));
     const moved = await fetchUpstream("https://feeds.example/old", permanent.opts);

@@ -61,6 +61,11 @@ export type FetchResult =
       status: number;
       body: Uint8Array;
       contentType: string | null;
+      /**
+       * The base URI of the body: its `Content-Location` (resolved against the URL fetched, kept
+       * when http(s)), else the URL fetched (RFC 3986 §5.1.2: the base of the encapsulating entity).
+       */
+      baseUrl: string;
       etag?: string;
       lastModified?: string;
     })
@@ -162,12 +167,23 @@ export async function fetchUpstream(startUrl: string, options: FetchUpstreamOpti
       status: response.status,
       body,
       contentType: response.headers.get("content-type"),
+      baseUrl: contentLocation(header(response, "content-location", 2048), url),
       ...(etag !== undefined && { etag }),
       ...(lastModified !== undefined && { lastModified }),
       finalUrl: url,
       ...moved,
       requests,
     };
+  }
+}
+
+function contentLocation(value: string | undefined, url: string): string {
+  if (value === undefined) return url;
+  try {
+    const resolved = new URL(value, url);
+    return resolved.protocol === "http:" || resolved.protocol === "https:" ? resolved.href : url;
+  } catch {
+    return url;
   }
 }
 

@@ -76,6 +76,21 @@ describe("mapItem: ids", () => {
     expect(a?.input.id).not.toBe(b?.input.id);
     expect(a?.input.url).toBe("https://kaznews.example/");
   });
+
+  it("keeps items of one page that differ only by #fragment apart, and publishes their links whole", async () => {
+    const page = "https://blog.example/2024/05/notes";
+    const items = [makeItem({ guid: undefined, url: `${page}#n1` }), makeItem({ guid: undefined, url: `${page}#n2` }), makeItem({ guid: undefined, url: `${page}?utm_source=rss#n3` })];
+    const shared = sharedLinks(items);
+    expect([...shared]).toEqual([page]);
+    const mappedItems = await Promise.all(items.map((i) => mapped(i, context({ sharedUrls: shared }))));
+    const ids = mappedItems.map((m) => m.input.id);
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^g-[0-9a-f]{24}$/);
+    // Stable across fetches: the same link gives the same id.
+    expect((await mapped(items[0]!, context({ sharedUrls: shared }))).input.id).toBe(ids[0]);
+    const normalized = await normalizeArticle(mappedItems[2]!.input, { taxonomy, nowMs: Date.parse(FETCHED), linkAsGiven: true });
+    expect(normalized.ok && normalized.value.url).toBe(`${page}?utm_source=rss#n3`);
+  });
 });
 
 describe("mapItem: dates and titles", () => {
@@ -91,13 +106,28 @@ describe("mapItem: dates and titles", () => {
     expect(onlyUpdated.inventedDate).toBe(false);
   });
 
-  it("titles an untitled item by the start of its text, and refuses one with neither", async () => {
+  it("titles an untitled item by the start of its text, else by its link, enclosure or guid", async () => {
     const long = "Слово ".repeat(60);
     const untitled = await mapped(makeItem({ title: undefined, summary: `<p>${long}</p>` }));
     expect(untitled.input.title.endsWith("…")).toBe(true);
     expect(untitled.input.title.length).toBeLessThanOrEqual(141);
-    const empty = await mapItem(makeItem({ title: "  ", summary: undefined, contentHtml: undefined }), context());
-    expect(empty.ok).toBe(false);
+    const bare = { title: "  ", summary: undefined, contentHtml: undefined };
+    expect((await mapped(makeItem({ ...bare, url: "https://kaznews.example/a/%D0%B0%D0%B1/#p3" }))).input.title).toBe("kaznews.example/a/аб/#p3");
+    expect((await mapped(makeItem({ ...bare, url: undefined, guid: undefined, enclosures: [{ url: "https://cdn.example/ep/%D0%AD%D0%BF%2012.mp3", type: "audio/mpeg" }] }))).input.title).toBe("Эп 12.mp3");
+    expect((await mapped(makeItem({ ...bare, url: undefined, guid: "urn:uuid:1225c695" }))).input.title).toBe("urn:uuid:1225c695");
+    const nothing = await mapItem(makeItem({ ...bare, url: undefined, guid: undefined }), context());
+    expect(nothing.ok).toBe(false);
+  });
+
+  it("dates an item whose date the article schema would refuse when first seen, keeping the item", async () => {
+    for (const published of ["1969-12-31T00:00:00.000Z", "2999-01-01T00:00:00.000Z", "0001-01-01T00:00:00.000Z"]) {
+      const item = await mapped(makeItem({ published, updated: "3000-01-01T00:00:00.000Z" }));
+      expect(item.input.published).toBe(FETCHED);
+      expect(item.input.updated).toBeUndefined();
+      expect(item.inventedDate).toBe(true);
+    }
+    const fallsBack = await mapped(makeItem({ published: "2999-01-01T00:00:00.000Z", updated: "2024-04-30T00:00:00.000Z" }));
+    expect(fallsBack.input.published).toBe("2024-04-30T00:00:00.000Z");
   });
 
   it("keeps titles as the parser decoded them: plain text, never decoded twice", async () => {
@@ -148,6 +178,17 @@ describe("mapItem: tags and fields", () => {
     ]);
     expect(input.image).toBeUndefined();
     expect(input.language).toBe("ru");
+  });
+
+  it("carries podcast fields, which normalize keeps only with an audio or video enclosure", async () => {
+    const podcast = { durationSeconds: 3723, explicit: true, episode: 3, image: "https://cdn.example/ep3.jpg" };
+    const audio = await mapped(makeItem({ podcast, enclosures: [{ url: "https://cdn.example/ep3.mp3", type: "audio/mpeg" }] }));
+    expect(audio.input.podcast).toEqual({ duration_seconds: 3723, explicit: true, episode: 3, image: "https://cdn.example/ep3.jpg" });
+    const stored = await normalizeArticle(audio.input, { taxonomy, nowMs: Date.parse(FETCHED), linkAsGiven: true });
+    expect(stored.ok && stored.value.podcast).toEqual({ duration_seconds: 3723, explicit: true, episode: 3, image: "https://cdn.example/ep3.jpg" });
+    const textOnly = await mapped(makeItem({ podcast }));
+    const storedText = await normalizeArticle(textOnly.input, { taxonomy, nowMs: Date.parse(FETCHED) });
+    expect(storedText.ok && storedText.value.podcast).toBeUndefined();
   });
 
   it("takes the feed's language for items without one, and drops malformed ones", async () => {

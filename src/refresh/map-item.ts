@@ -7,18 +7,22 @@
  * Decisions (README, "Sources"):
  * - Id. An item with a link gets no id here: normalize derives it from the canonical URL, so the
  *   same story from two sources (or from a webhook) is one article. A link that several items of
- *   one document share (a feed linking every item to its home page) does not identify an item,
- *   so those fall through to the next rule. Else the guid: `g-` + hash(source id, guid), stable
+ *   one document share, compared canonically (a feed linking every item to its home page, or to
+ *   `page#a`, `page#b`), does not identify an item, so those fall through to the next rule. Else
+ *   the guid, or the link with its fragment: `g-` + hash(source id, guid), stable
  *   across fetches and scoped to the source (guids are only unique within a feed). Else a content
  *   hash: `h-` + hash(source id, title, the feed's own date, the start of the text).
  * - Title. Optional in RSS 2.0: an item without one is titled by the start of its text (cut at a
- *   word, with an ellipsis); with neither it is invalid.
- * - Date. The feed's published date, else its updated date, else the fetch time, and the item is
- *   marked `inventedDate`: ingest then keeps the date it was first stored with, so an undated
+ *   word, with an ellipsis), else by its link, enclosure file name or guid; with none of these
+ *   it is invalid.
+ * - Date. The feed's published date, else its updated date, else (none, or one before 1970 or
+ *   more than 2 days ahead) the fetch time, and the item is marked `inventedDate`: ingest then keeps the date it was first stored with, so an undated
  *   item is stamped "first seen" once and later fetches of it change nothing.
  * - Tags. The source's default tags, then the item's categories as bare strings (the taxonomy
  *   types them; unknown ones become topics), then — when the source has `autotag` on — the
  *   taxonomy entries its title and text mention. Duplicates collapse; at most 50.
+ * - Podcast: itunes:duration, explicit, episode and image, kept (normalize keeps them only with
+ *   an audio or video enclosure).
  * - Source: `{name, url}` of the source, so the article lists where it came from.
  * - Oversized fields are cut to the article limits rather than losing the item; URLs that are
  *   not http(s) are dropped (an enclosure without a usable MIME type gets
@@ -28,7 +32,7 @@ import { type ArticleInput, ArticleInputSchema, LIMITS, isHttpUrl } from "../dom
 import { type Result, err, ok } from "../domain/result";
 import type { Source } from "../domain/source";
 import type { TagInput } from "../domain/tag";
-import { sha256Hex } from "../ingest/ids";
+import { canonicalUrl, sha256Hex } from "../ingest/ids";
 import { htmlToText } from "../ingest/sanitize";
 import { cleanLine } from "../ingest/text";
 import { autoTag } from "../tags/autotag";
@@ -65,16 +69,26 @@ export async function mapItem(item: UpstreamItem, context: MapContext): Promise<
   const url = httpUrl(item.url);
   const text = plainText(item);
   // The parser already decoded the title to plain text (upstream/text.ts): decoding again would eat `&lt;`.
-  const title = clip(cleanLine(item.title ?? ""), LIMITS.titleLength) || titleFromText(text);
-  if (title === "") return err("has neither a title nor any text");
+  const title = clip(cleanLine(item.title ?? ""), LIMITS.titleLength) || titleFromText(text) || clip(titleFromIdentity(item, url), LIMITS.titleLength);
+  if (title === "") return err("has neither a title, any text, a link, an id nor an enclosure");
 
-  const ownDate = item.published ?? item.updated;
+  // A date the article schema would refuse (before 1970, too far ahead) is no date: the item is
+  // kept and dated when first seen, like an undated one.
+  const fetchedMs = Date.parse(context.fetchedAtIso);
+  const usable = (iso: string | undefined): string | undefined => {
+    const ms = iso === undefined ? Number.NaN : Date.parse(iso);
+    return ms >= 0 && ms <= fetchedMs + LIMITS.futureSkewMs ? iso : undefined;
+  };
+  const ownDate = usable(item.published) ?? usable(item.updated);
   const published = ownDate ?? context.fetchedAtIso;
-  const updated = item.updated !== undefined && item.updated !== published ? item.updated : undefined;
+  const itemUpdated = usable(item.updated);
+  const updated = itemUpdated !== undefined && itemUpdated !== published ? itemUpdated : undefined;
 
   let id: string | undefined;
-  if (url === undefined || context.sharedUrls?.has(url)) {
-    const guid = item.guid?.trim();
+  if (url === undefined || context.sharedUrls?.has(canonicalUrl(url))) {
+    // Items of one page told apart by `#fragment` (one permalink per short post): the link with
+    // its fragment identifies the item when there is no guid.
+    const guid = item.guid?.trim() || (url !== undefined && new URL(url).hash.length > 1 ? url : undefined);
     id = guid
       ? `g-${(await sha256Hex(`${context.source.id}\n${guid}`)).slice(0, 24)}`
       : `h-${(await sha256Hex([context.source.id, title, ownDate ?? "", text.slice(0, 500)].join("\n"))).slice(0, 24)}`;
@@ -94,6 +108,7 @@ export async function mapItem(item: UpstreamItem, context: MapContext): Promise<
     ...(httpUrl(item.image) !== undefined && { image: httpUrl(item.image) }),
     source: { name: context.source.name, url: context.source.url },
     enclosures: enclosuresOf(item),
+    ...podcastOf(item),
     tags: tagsOf(item, title, text, context),
   };
   const parsed = ArticleInputSchema.safeParse(candidate);
@@ -105,14 +120,16 @@ export async function mapItem(item: UpstreamItem, context: MapContext): Promise<
 }
 
 /** Links that more than one item of a document carries: they do not identify an item. */
+/** Compared by canonical form, the form article ids derive from: `page#a` and `page#b` share `page`. */
 export function sharedLinks(items: readonly UpstreamItem[]): Set<string> {
   const seen = new Set<string>();
   const shared = new Set<string>();
   for (const item of items) {
     const url = httpUrl(item.url);
     if (url === undefined) continue;
-    if (seen.has(url)) shared.add(url);
-    seen.add(url);
+    const key = canonicalUrl(url);
+    if (seen.has(key)) shared.add(key);
+    seen.add(key);
   }
   return shared;
 }
@@ -135,6 +152,30 @@ function titleFromText(text: string): string {
   const cut = line.slice(0, TITLE_FROM_TEXT_LENGTH);
   const space = cut.lastIndexOf(" ");
   return `${(space > TITLE_FROM_TEXT_LENGTH / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/**
+ * The title of an item with no title and no text: its link without the scheme (`example.com/a/42#p3`),
+ * else its first enclosure's file name, else its guid. Readers then show something that says
+ * where the item leads rather than nothing.
+ */
+function titleFromIdentity(item: UpstreamItem, url: string | undefined): string {
+  if (url !== undefined) return cleanLine(safeDecode(url.replace(/^https?:\/\//i, "").replace(/\/$/, "")));
+  const enclosure = item.enclosures.find((e) => httpUrl(e.url) !== undefined);
+  if (enclosure !== undefined) {
+    const path = new URL(enclosure.url).pathname;
+    const file = cleanLine(safeDecode(path.slice(path.lastIndexOf("/") + 1)));
+    return file || cleanLine(safeDecode(enclosure.url.replace(/^https?:\/\//i, "")));
+  }
+  return cleanLine(item.guid ?? "");
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Cut to at most `max` UTF-16 units, never splitting a surrogate pair. */
@@ -175,6 +216,19 @@ function enclosuresOf(item: UpstreamItem): { url: string; type: string; length?:
     if (enclosures.length === LIMITS.enclosuresPerArticle) break;
   }
   return enclosures;
+}
+
+function podcastOf(item: UpstreamItem): { podcast?: NonNullable<ArticleInput["podcast"]> } {
+  const p = item.podcast;
+  if (p === undefined) return {};
+  const image = httpUrl(p.image);
+  const podcast = {
+    ...(p.durationSeconds !== undefined && p.durationSeconds <= 1_000_000 && { duration_seconds: p.durationSeconds }),
+    ...(p.explicit !== undefined && { explicit: p.explicit }),
+    ...(p.episode !== undefined && p.episode <= 1_000_000_000 && { episode: p.episode }),
+    ...(image !== undefined && { image }),
+  };
+  return Object.keys(podcast).length > 0 ? { podcast } : {};
 }
 
 function language(value: string | undefined): { language?: string } {

@@ -159,7 +159,8 @@ async function processDocument(
 ): Promise<Processed> {
   let parsed: ReturnType<ParseFeed>;
   try {
-    parsed = deps.parse(fetched.body, { url: fetched.finalUrl, contentType: fetched.contentType });
+    // Relative links resolve against the body's Content-Location when it has one (RFC 3986 §5.1.2).
+    parsed = deps.parse(fetched.body, { url: fetched.baseUrl, contentType: fetched.contentType });
   } catch (error) {
     // The parser's contract is to return failures; a throw is its defect, and still only this source's problem.
     return { ok: false, error: `parser error: ${describe(error)}`, kvOps: 0 };
@@ -199,7 +200,7 @@ async function processDocument(
         invalid += 1;
         continue;
       }
-      const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs, contentBase: mapped.value.contentBase });
+      const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs, contentBase: mapped.value.contentBase, linkAsGiven: true });
       if (!normalized.ok) {
         invalid += 1;
         continue;

@@ -218,8 +218,8 @@ describe("renderAtom1: entries", () => {
       ["via", "https://news.example.kz/", undefined, undefined, "News KZ"],
     ]);
     expect(children(entry, "category").map((c) => [attrOf(c, "term"), attrOf(c, "scheme"), attrOf(c, "label")])).toEqual([
-      ["amanat", `${ORIGIN}/tags/party`, "AMANAT"],
-      ["almaty", `${ORIGIN}/tags/city`, "Алматы"],
+      ["AMANAT", `${ORIGIN}/tags/party`, "AMANAT"],
+      ["Алматы", `${ORIGIN}/tags/city`, "Алматы"],
     ]);
     expect([textAt(entry, "summary"), attrOf(child(entry, "summary"), "type")]).toEqual(["Tom & Jerry", "text"]);
     expect([textAt(entry, "content"), attrOf(child(entry, "content"), "type")]).toEqual([html, "html"]);

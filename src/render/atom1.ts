@@ -94,9 +94,12 @@ function renderEntry(item: FeedItem, fallbackMs: number): string {
     seen.add(s.url);
     out += '<link rel="via" href="' + attr(s.url) + '" title="' + attr(s.name) + '"/>';
   }
+  // RFC 4287 §4.2.2: `term` identifies the category within its `scheme`. Readers show `term`
+  // (WordPress and most generators put the name there), so it is the tag's name; the scheme
+  // names the tag type and the label repeats the name for readers that prefer it.
   for (const c of f.categories) {
     out +=
-      '<category term="' + attr(c.tag.slug) + '" scheme="' + attr(c.scheme) + '" label="' + attr(c.tag.name) + '"/>';
+      '<category term="' + attr(c.tag.name) + '" scheme="' + attr(c.scheme) + '" label="' + attr(c.tag.name) + '"/>';
   }
   if (f.summary !== undefined) out += '<summary type="text">' + text(f.summary) + "</summary>";
   if (f.contentHtml !== undefined) {

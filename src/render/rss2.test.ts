@@ -8,6 +8,7 @@ const NS = {
   content: "http://purl.org/rss/1.0/modules/content/",
   dc: "http://purl.org/dc/elements/1.1/",
   media: "http://search.yahoo.com/mrss/",
+  itunes: "http://www.itunes.com/dtds/podcast-1.0.dtd",
 };
 
 function render(xml: string): { rss: XmlNode; channel: XmlNode; items: XmlNode[] } {
@@ -171,6 +172,17 @@ describe("renderRss2: items", () => {
       ["https://x.kz/i.jpg", "image", undefined, undefined],
       ["https://x.kz/b.mp4", "video", "video/mp4", "1234"],
     ]);
+  });
+
+  test("itunes episode tags for items with an audio or video enclosure, and only those", () => {
+    const podcast = { duration_seconds: 3723, explicit: false, episode: 7, image: "https://x.kz/ep7.jpg" };
+    const audio = makeArticle({ enclosures: [{ url: "https://x.kz/a.mp3", type: "audio/mpeg" }], podcast });
+    const text = makeArticle({ enclosures: [{ url: "https://x.kz/a.pdf", type: "application/pdf" }], podcast });
+    const [withAudio, withPdf] = render(renderRss2(makeDocument({ items: [makeItem(audio), makeItem(text)] }))).items;
+    const tags = (item: XmlNode | undefined) =>
+      ["itunes:duration", "itunes:explicit", "itunes:episode", "itunes:image"].map((name) => children(item ?? {}, name).map((n) => attrOf(n, "href") ?? String(n["#text"] ?? "")));
+    expect(tags(withAudio)).toEqual([["1:02:03"], ["false"], ["7"], ["https://x.kz/ep7.jpg"]]);
+    expect(tags(withPdf)).toEqual([[], [], [], []]);
   });
 
   test("source only when it has a URL (RSS 2.0 requires the url attribute)", () => {

@@ -18,7 +18,7 @@
  */
 
 import { type FeedDocument, type FeedItem, type FormatUrls, type ItemFragmentCache, cachedFragment, itemCacheKey } from "./feed-document";
-import { feedUpdatedMs, itemFields, languageTag, textToHtml } from "./item-fields";
+import { feedUpdatedMs, itemFields, languageTag, safeUrl, textToHtml } from "./item-fields";
 import { cdata, escapeHtmlText, escapeXmlAttr as attr, escapeXmlText as text, toRfc822 } from "./xml";
 
 export const RSS2_CONTENT_TYPE = "application/rss+xml; charset=utf-8";
@@ -26,7 +26,8 @@ export const RSS2_CONTENT_TYPE = "application/rss+xml; charset=utf-8";
 const RSS_DOCS = "https://www.rssboard.org/rss-specification";
 const ROOT_OPEN =
   '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/"' +
-  ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/">';
+  ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/"' +
+  ' xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">';
 
 export function renderRss2(doc: FeedDocument, cache?: ItemFragmentCache): string {
   const links = doc.links;
@@ -100,9 +101,34 @@ function renderItem(item: FeedItem, fallbackMs: number, feedLanguage: string | u
       (e.length === undefined ? "" : ' fileSize="' + e.length + '"') +
       (medium === undefined ? "" : ' medium="' + medium + '"') + "/>";
   }
+  out += podcastTags(item, f.enclosures);
   const source = f.sources.find((s) => s.url !== undefined);
   if (source?.url !== undefined) out += '<source url="' + attr(source.url) + '">' + text(source.name) + "</source>";
   return out + "</item>\n";
+}
+
+/**
+ * Apple Podcasts episode tags (https://help.apple.com/itc/podcasts_connect/#/itcb54353390), for
+ * items with an audio or video enclosure: what podcast apps read from an episode.
+ */
+function podcastTags(item: FeedItem, enclosures: readonly { type: string }[]): string {
+  const p = item.article.podcast;
+  if (p === undefined || !enclosures.some((e) => e.type.startsWith("audio/") || e.type.startsWith("video/"))) return "";
+  let out = "";
+  if (p.duration_seconds !== undefined) out += "<itunes:duration>" + duration(p.duration_seconds) + "</itunes:duration>";
+  if (p.explicit !== undefined) out += "<itunes:explicit>" + (p.explicit ? "true" : "false") + "</itunes:explicit>";
+  if (p.episode !== undefined) out += "<itunes:episode>" + p.episode + "</itunes:episode>";
+  const image = safeUrl(p.image);
+  if (image !== undefined) out += '<itunes:image href="' + attr(image) + '"/>';
+  return out;
+}
+
+/** Seconds as `H:MM:SS`. */
+function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
 }
 
 /** Media RSS `medium` for the MIME types it names. */

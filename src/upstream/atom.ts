@@ -5,18 +5,21 @@
  *   xhtml:div whose *contents* are the value (§3.1.1.3): we serialize its inner markup as written.
  * - atom:content (§4.1.3): text → contentText, html/xhtml → contentHtml, other text/* types →
  *   contentText; with `src` (out-of-line content, §4.1.3.2) the src is a link to the item.
+ * - Atom 0.3 `mode="base64"` content, summary and title: decoded (UTF-8).
  * - atom:link (§4.2.7): rel="alternate" or no rel (the default) → url (an HTML one preferred),
+ *   else the out-of-line content's src, else the id when it is an http(s) URL;
  *   rel="enclosure" → enclosures, resolved against xml:base at feed, entry and element level.
  * - published (§4.2.9), else updated (§4.2.15).
  * - Authors (§4.2.1): the entry's, else its atom:source's, else the feed's.
  * - Categories (§4.2.2): label, else term.
- * - Media RSS inside Atom (YouTube): thumbnail, description, content.
+ * - Media RSS inside Atom (YouTube): thumbnail, description, content; media:category,
+ *   itunes:keywords/category and dc:subject as categories too.
  */
-import { ItemLists, type MediaInfo, atomPerson, hasContent, httpUrl, languageTag, lineText, makeItem, pickImage, readMedia } from "./common";
+import { ItemLists, type MediaInfo, atomPerson, hasContent, httpUrl, languageTag, lineText, makeItem, pickImage, readMedia, readPodcast, readSubjects } from "./common";
 import { parseFeedDate } from "./dates";
 import { cdataToHtml, collapse, htmlToText } from "./text";
 import type { ParsedFeed, UpstreamItem, UpstreamPerson } from "./types";
-import { type XmlElement, attr, textOf } from "./xml";
+import { type XmlElement, attr, elementsWithin, textOf } from "./xml";
 
 interface TextConstruct {
   kind: "text" | "html";
@@ -34,6 +37,20 @@ function xhtmlInner(raw: string): string {
   return cdataToHtml(inner).trim();
 }
 
+/** Base64 (RFC 4648 §4, whitespace allowed) to UTF-8 text; undefined when it is not base64. */
+function base64Text(value: string): string | undefined {
+  const compact = value.replace(/\s+/g, "");
+  if (compact === "" || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) return undefined;
+  try {
+    const binary = atob(compact);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return new TextDecoder("utf-8").decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A text construct's value (§3.1), or undefined when empty. */
 function textConstruct(el: XmlElement | undefined): TextConstruct | undefined {
   if (!el) return undefined;
@@ -41,6 +58,14 @@ function textConstruct(el: XmlElement | undefined): TextConstruct | undefined {
   const mode = attr(el, "mode"); // Atom 0.3: mode="escaped" | "xml" | "base64"
   let value: string;
   let kind: TextConstruct["kind"];
+  if (mode?.trim().toLowerCase() === "base64") {
+    // Atom 0.3 §3.1.2: the content is base64 of the `type` media type, here text as UTF-8.
+    const decoded = base64Text(textOf(el));
+    if (decoded === undefined) return undefined;
+    value = decoded;
+    kind = type === "text/plain" || type === "text" ? "text" : type.includes("html") || type.includes("xml") ? "html" : type.startsWith("text/") ? "text" : "html";
+    return value.trim() === "" ? undefined : { kind, value: value.trim() };
+  }
   if (type === "xhtml" || type === "application/xhtml+xml" || mode === "xml") {
     value = el.raw === undefined ? el.text : xhtmlInner(el.raw);
     kind = "html";
@@ -129,6 +154,7 @@ function readEntry(entry: XmlElement, feedAuthors: UpstreamPerson[], feedLanguag
     if (c.name === "category" && c.ns === entry.ns) lists.category(attr(c, "label") ?? attr(c, "term") ?? textOf(c));
   }
   readMedia(entry, lists, media);
+  readSubjects(entry, lists);
 
   let contentHtml: string | undefined;
   let contentText: string | undefined;
@@ -140,7 +166,7 @@ function readEntry(entry: XmlElement, feedAuthors: UpstreamPerson[], feedLanguag
     const src = attr(contentEl, "src");
     if (src !== undefined) {
       contentSrc = httpUrl(src, contentEl.base);
-    } else if (attr(contentEl, "mode") !== "base64") {
+    } else {
       const t = textConstruct(contentEl);
       if (t?.kind === "html") contentHtml = t.value;
       else if (t) contentText = t.value;
@@ -151,11 +177,14 @@ function readEntry(entry: XmlElement, feedAuthors: UpstreamPerson[], feedLanguag
   const published = dateOf(entry, "published", "issued", "created");
   const updated = dateOf(entry, "updated", "modified");
   const id = textOf(firstOf(entry, "id"));
+  // An entry without a link whose id is an http(s) URL: that URL is its permalink (feeds that
+  // make the id the page address and leave out the link, §4.2.6 allows any IRI).
+  const idLink = /^https?:\/\//i.test(id) ? httpUrl(id, undefined) : undefined;
 
   return makeItem(
     {
       guid: id === "" ? undefined : collapse(id),
-      url: alternate ?? contentSrc,
+      url: alternate ?? contentSrc ?? idLink,
       title: lineOf(textConstruct(firstOf(entry, "title"))) ?? lineText(media.title, "maybe"),
       summary,
       contentHtml,
@@ -165,6 +194,7 @@ function readEntry(entry: XmlElement, feedAuthors: UpstreamPerson[], feedLanguag
       image: pickImage(media, lists),
       language: languageTag(contentLang ?? entry.lang) ?? feedLanguage,
       baseUrl: (contentEl ?? firstOf(entry, "summary") ?? entry).base,
+      podcast: readPodcast(entry),
     },
     lists,
   );
@@ -175,11 +205,10 @@ export function readAtom(root: XmlElement): ParsedFeed {
   const language = languageTag(root.lang);
   const feedAuthors = people(root, "author");
   const items: UpstreamItem[] = [];
-  for (const c of root.children) {
-    if (c.name === "entry" && c.ns === root.ns) {
-      const item = readEntry(c, feedAuthors, language);
-      if (hasContent(item)) items.push(item);
-    }
+  // Also inside an element left unclosed before the entries (see xml.ts `elementsWithin`).
+  for (const c of elementsWithin(root, root.ns, "entry")) {
+    const item = readEntry(c, feedAuthors, language);
+    if (hasContent(item)) items.push(item);
   }
   const { alternate, self } = links(root, undefined);
   const feed: ParsedFeed = { format: "atom", items };

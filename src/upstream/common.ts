@@ -7,7 +7,7 @@
  * both RSS and Atom feeds, are read here.
  */
 import { collapse, htmlToText, looksLikeHtml } from "./text";
-import type { UpstreamEnclosure, UpstreamItem, UpstreamPerson } from "./types";
+import type { UpstreamEnclosure, UpstreamItem, UpstreamPerson, UpstreamPodcast } from "./types";
 import { NS, type XmlElement, attr, textOf } from "./xml";
 
 /** An absolute http(s) URL, or undefined. */
@@ -108,6 +108,10 @@ export function atomPerson(el: XmlElement): UpstreamPerson | undefined {
   return uri ? { name, url: uri } : { name };
 }
 
+/** Bounds on what one item's vocabularies contribute (podcast keyword lists run to hundreds). */
+const MAX_CATEGORIES = 60;
+const MAX_CATEGORY_LENGTH = 200;
+
 /** Collects an item's lists without duplicates. */
 export class ItemLists {
   readonly authors: UpstreamPerson[] = [];
@@ -124,9 +128,9 @@ export class ItemLists {
   }
 
   category(term: string | undefined): void {
-    if (term === undefined) return;
+    if (term === undefined || this.categories.length >= MAX_CATEGORIES) return;
     const c = collapse(term);
-    if (c === "" || this.seen.has(`c\0${c}`)) return;
+    if (c === "" || c.length > MAX_CATEGORY_LENGTH || this.seen.has(`c\0${c}`)) return;
     this.seen.add(`c\0${c}`);
     this.categories.push(c);
   }
@@ -137,6 +141,72 @@ export class ItemLists {
     const len = parseLength(length);
     this.enclosures.push({ url, type: mediaType(type, url), ...(len !== undefined && { length: len }) });
   }
+}
+
+/**
+ * The subject vocabularies an item may carry besides its format's own categories, by namespace:
+ * itunes:keywords (comma-separated), itunes:category `text` (nested: each level is a term),
+ * media:category (its text, or its `label`), dc:subject / dcterms:subject (as given, not split).
+ */
+export function readSubjects(el: XmlElement, lists: ItemLists): void {
+  for (const c of el.children) {
+    if (c.ns === NS.itunes) {
+      if (c.name === "keywords") for (const k of textOf(c).split(",")) lists.category(lineText(k, "maybe"));
+      else if (c.name === "category") itunesCategory(c, lists, 0);
+    } else if (c.ns === NS.media) {
+      if (c.name === "category") lists.category(lineText(attr(c, "label") ?? textOf(c), "maybe"));
+      else if (c.name === "keywords") for (const k of textOf(c).split(",")) lists.category(lineText(k, "maybe"));
+    } else if ((c.ns === NS.dc || c.ns === NS.dcterms) && c.name === "subject") {
+      lists.category(lineText(textOf(c), "maybe"));
+    }
+  }
+}
+
+function itunesCategory(el: XmlElement, lists: ItemLists, depth: number): void {
+  lists.category(attr(el, "text"));
+  if (depth < 3) for (const c of el.children) if (c.ns === NS.itunes && c.name === "category") itunesCategory(c, lists, depth + 1);
+}
+
+/** itunes:duration: `H:MM:SS`, `MM:SS` or seconds; undefined when it is none of these. */
+export function durationSeconds(value: string): number | undefined {
+  const v = value.trim();
+  const m = /^(?:(?:(\d{1,3}):)?(\d{1,3}):)?(\d{1,7})(?:\.\d+)?$/.exec(v);
+  if (!m) return undefined;
+  const [, h, mi, sec] = m;
+  if ((h !== undefined || mi !== undefined) && Number(sec) > 59) return undefined;
+  if (h !== undefined && Number(mi) > 59) return undefined;
+  const total = Number(h ?? 0) * 3600 + Number(mi ?? 0) * 60 + Number(sec);
+  return total > 0 && Number.isSafeInteger(total) ? total : undefined;
+}
+
+/** The itunes:* episode fields of an item (Apple Podcasts RSS tags). */
+export function readPodcast(el: XmlElement): UpstreamPodcast | undefined {
+  const podcast: UpstreamPodcast = {};
+  for (const c of el.children) {
+    if (c.ns !== NS.itunes) continue;
+    switch (c.name) {
+      case "duration":
+        podcast.durationSeconds ??= durationSeconds(textOf(c));
+        break;
+      case "explicit": {
+        const v = textOf(c).toLowerCase();
+        if (podcast.explicit === undefined) {
+          if (v === "yes" || v === "true" || v === "explicit") podcast.explicit = true;
+          else if (v === "no" || v === "false" || v === "clean") podcast.explicit = false;
+        }
+        break;
+      }
+      case "episode": {
+        const n = /^\s*\d{1,9}\s*$/.test(textOf(c)) ? Number(textOf(c)) : 0;
+        if (n > 0) podcast.episode ??= n;
+        break;
+      }
+      case "image":
+        podcast.image ??= httpUrl(attr(c, "href") ?? textOf(c), c.base);
+        break;
+    }
+  }
+  return Object.keys(podcast).length > 0 ? podcast : undefined;
 }
 
 /** What the Media RSS / iTunes elements of an item contributed. */
@@ -218,5 +288,6 @@ export function makeItem(fields: Partial<UpstreamItem>, lists: ItemLists): Upstr
     const value = fields[key];
     if (value !== undefined && value !== "") item[key] = value;
   }
+  if (fields.podcast !== undefined) item.podcast = fields.podcast;
   return item;
 }

@@ -5,34 +5,46 @@
  * Accepted, tried in this order:
  *  - ISO 8601 / RFC 3339 §5.6 (Atom, JSON Feed, dc:date): `2024-09-02`, `2024-09-02T10:00`,
  *    `2024-09-02T10:00:00.123456+03:00`, `20240902T100000Z`, a space instead of `T`, an offset
- *    with or without colon, a trailing `UTC`/`GMT`.
+ *    with or without colon, a trailing `UTC`/`GMT`; W3C-DTF reduced precision (`2003-12`,
+ *    `2003`: the first day); ordinal dates (`2003-335`, `2003335`).
  *  - RFC 822 §5 date-time as amended by RFC 1123 §5.2.14 and RFC 2822 §3.3/§4.3 (RSS 2.0 says
  *    pubDate "conforms to the Date and Time Specification of RFC 822"), with what real feeds
  *    do to it: missing or wrong or localized day names (`Пн,` `Mi.`), month names in English,
  *    Russian, Ukrainian, Kazakh, German, French, Spanish, Italian, Portuguese and Dutch
  *    (abbreviated, nominative or genitive: `Сен`, `сентября`), one-digit days, missing seconds,
  *    two-digit years (RFC 2822 §4.3: 00-49 → 20xx, 50-99 → 19xx), named zones (GMT UT EST EDT
- *    CST CDT MST MDT PST PDT and common others), numeric offsets with or without colon, military
+ *    CST CDT MST MDT PST PDT, the bare US letters ET CT MT PT AT as standard time, and common others), numeric offsets with or without colon, military
  *    letters (RFC 1123 §5.2.14: their signs are wrong in RFC 822, so they "carry no information":
  *    read as UTC), `(comments)`, AM/PM, a stray `T`, extra whitespace and commas, numeric dates
  *    `02.09.2024` (day first), `2024/09/02`, `09/02/2024` (US month first unless the first
  *    number is over 12).
+ *    Also Hungarian and Greek month names, and asctime (`Sun Jan  4 16:29:06 2004`).
  *  - Unix epoch seconds (10 digits) or milliseconds (13 digits).
- *  - Last resort: Date.parse, only when the text names a zone (so the host's zone never leaks in).
- * Impossible calendar dates (31 Sep) are refused, not rolled over. All regexes are anchored or
+ * Garbage is refused rather than half-read: an unknown word inside or after the date, a number
+ * left over, a second time or zone, any character but spaces and `, . - /` between the parts
+ * (`1:2:3:4 GMT`, `Dec x 2012`, `+zz:00`, `09:xx:00Z`, trailing junk). The caller then dates the
+ * item when first seen. Impossible calendar dates (31 Sep) are refused, not rolled over. All regexes are anchored or
  * bounded, without nested quantifiers: linear in the (capped) input.
  */
 
 const MAX_INPUT = 160;
 
-/** RFC 3339 §5.6 / ISO 8601 extended and basic formats. */
-const ISO_DATE =
-  /^(\d{4})-?(\d{2})-?(\d{2})(?:(?:[Tt]|\s+)(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,12}))?)?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+/** The time and zone after an ISO 8601 date (extended or basic), shared by the date forms. */
+const ISO_TIME = String.raw`(?:(?:[Tt]|\s+)(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,12}))?)?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$`;
+/** RFC 3339 §5.6 / ISO 8601 calendar dates, extended and basic (`2024-09-02`, `20240902T100000Z`). */
+const ISO_DATE = new RegExp(String.raw`^(\d{4})-?(\d{2})-?(\d{2})` + ISO_TIME);
+/** ISO 8601 §4.1.2.4 ordinal dates: year and day of the year (`2003-335`, `2003335`). */
+const ISO_ORDINAL = new RegExp(String.raw`^(\d{4})-?(\d{3})` + ISO_TIME);
+/** W3C-DTF (and ISO 8601 §4.1.2.3) reduced precision: a year, or a year and month. */
+const W3DTF_REDUCED = /^(\d{4})(?:-(\d{2}))?$/;
 
 /** Zone abbreviations (RFC 822 §5.1 plus the ones feeds commonly use), minutes east of UTC. */
 const ZONES: Record<string, number> = {
   ut: 0, utc: 0, gmt: 0, z: 0, wet: 0, zulu: 0,
   est: -300, edt: -240, cst: -360, cdt: -300, mst: -420, mdt: -360, pst: -480, pdt: -420,
+  // US zone letters without the standard/daylight letter, read as standard time (as Universal
+  // Feed Parser does): "ET" is -05:00, not UTC.
+  et: -300, ct: -360, mt: -420, pt: -480, at: -240,
   akst: -540, akdt: -480, hst: -600, ast: -240, adt: -180, nst: -210, ndt: -150,
   bst: 60, ist: 330, cet: 60, met: 60, cest: 120, mest: 120, eet: 120, eest: 180, wat: 60, cat: 120, eat: 180,
   msk: 180, msd: 240, samt: 240, yekt: 300, omst: 360, almt: 360, qyzt: 360, aqtt: 300, orat: 300,
@@ -66,6 +78,11 @@ addMonths(
   ["nov"],
   ["dec", "dez", "déc", "dic"],
 );
+// Hungarian (január ... december; shared stems agree above)
+addMonths(["jan"], ["feb"], ["már"], ["ápr"], ["máj"], ["jún"], ["júl"], ["aug"], ["sze"], ["okt"], ["nov"], ["dec"]);
+// Greek, accents removed (Ιαν, Φεβ, Μάρ, Απρ, Μάι/Μαΐ, Ιούν, Ιούλ, Αύγ, Σεπ, Οκτ, Νοέ, Δεκ); June
+// and July share "ιου" and need a fourth letter.
+addMonths(["ιαν"], ["φεβ"], ["μαρ"], ["απρ"], ["μαι"], [], [], ["αυγ"], ["σεπ"], ["οκτ"], ["νοε"], ["δεκ"]);
 // Russian, Ukrainian, Kazakh
 addMonths(
   ["янв", "січ", "қаң"],
@@ -82,9 +99,16 @@ addMonths(
   ["дек", "гру", "жел"],
 );
 
+const GREEK = /[\u0370-\u03ff\u1f00-\u1fff]/;
+
 function monthOf(word: string): number | undefined {
   if (word.length < 3) return undefined;
   if (word.startsWith("jui")) return word.startsWith("juin") ? 6 : word.startsWith("juil") ? 7 : undefined;
+  if (GREEK.test(word)) {
+    const bare = word.normalize("NFD").replace(/\p{M}/gu, "");
+    if (bare.startsWith("ιου")) return bare.startsWith("ιουν") ? 6 : bare.startsWith("ιουλ") ? 7 : undefined;
+    return MONTHS3[bare.slice(0, 3)];
+  }
   return MONTHS3[word.slice(0, 3)];
 }
 
@@ -111,15 +135,30 @@ function fractionMs(digits: string | undefined): number {
 function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, offsetMin: number): number | undefined {
   if (!validDate(y, mo, d) || h > 24 || mi > 59 || s > 60) return undefined;
   if (h === 24 && (mi > 0 || s > 0)) return undefined;
-  // Date.UTC maps years 0-99 to 19xx; set the full year explicitly.
-  const date = new Date(Date.UTC(2000, mo - 1, d, h, mi, Math.min(s, 59), ms));
+  // Date.UTC maps years 0-99 to 19xx: the full year is set explicitly, then the time (24:00
+  // rolls over to the next day, ISO 8601 §4.2.3).
+  const date = new Date(Date.UTC(2000, 0, 1));
   date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, Math.min(s, 59), ms);
   return date.getTime() - offsetMin * 60_000;
 }
 
 function parseIso(s: string): number | undefined {
-  const m = ISO_DATE.exec(s);
-  if (!m) return undefined;
+  const reduced = W3DTF_REDUCED.exec(s);
+  if (reduced) return utcMs(Number(reduced[1]), reduced[2] === undefined ? 1 : Number(reduced[2]), 1, 0, 0, 0, 0, 0);
+  let m = ISO_DATE.exec(s);
+  if (!m) {
+    const ordinal = ISO_ORDINAL.exec(s);
+    if (!ordinal) return undefined;
+    // The day of the year as month and day, then the calendar form's rules.
+    const year = Number(ordinal[1]);
+    const dayOfYear = Number(ordinal[2]);
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    if (dayOfYear < 1 || dayOfYear > (leap ? 366 : 365)) return undefined;
+    const date = new Date(Date.UTC(2000, 0, 1));
+    date.setUTCFullYear(year, 0, dayOfYear);
+    m = [ordinal[0], ordinal[1]!, String(date.getUTCMonth() + 1).padStart(2, "0"), String(date.getUTCDate()).padStart(2, "0"), ...ordinal.slice(3)] as unknown as RegExpExecArray;
+  }
   const [, y, mo, d, h, mi, sec, frac, , sign, oh, om] = m;
   let offset = 0;
   if (sign !== undefined) {
@@ -133,9 +172,14 @@ function parseIso(s: string): number | undefined {
 
 /**
  * One token per match: a word (any script, with an optional trailing dot), a time, a signed
- * number (an offset when it follows the time), a plain number. Everything else separates.
+ * number (an offset when it follows the time), a plain number. Between tokens only spaces and
+ * the separators dates use (`,` `.` `-` `/`) may stand: anything else (`1:2:3:4`, `09:xx:00`,
+ * `+zz:00`, `#`) makes the text no date.
  */
 const TOKEN = /(\p{L}+)\.?|(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?|([+-])(\d{1,2})(?::?(\d{2}))?(?!\d)|(\d+)/gu;
+const SEPARATORS = /^[\s,./-]*$/;
+/** Words that may stand between the parts of a date in the languages above. */
+const FILLERS = new Set(["t", "at", "de", "del", "à", "a", "um", "uhr", "om", "kl", "alle", "ore", "le", "el", "the", "of", "on", "г", "года", "в"]);
 const NUMERIC_DATE = /(?:^|[^\d.:/-])(\d{1,4})([./-])(\d{1,2})\2(\d{4}|\d{2})(?![\d:])/;
 
 /** Epoch ms; undefined when no day, month and year were found; null when they were but are impossible. */
@@ -174,28 +218,41 @@ function parseRfc822ish(input: string): number | null | undefined {
   let pm: boolean | undefined;
   const monthWords: number[] = [];
   const numbers: string[] = [];
+  // Words before the date's first part: day names in any language (`Пн,` `Mi.` `Monday,`).
+  let leading = true;
+  let leadingWords = 0;
+  let last = 0;
 
   for (const t of s.matchAll(TOKEN)) {
+    if (!SEPARATORS.test(s.slice(last, t.index))) return undefined;
+    last = t.index + t[0].length;
     const [, word, th, tm, ts, tf, sign, sh, sm, num] = t;
     if (word !== undefined) {
       const w = word.toLowerCase();
       const mo = monthOf(w);
       if (mo !== undefined && ZONES[w] === undefined) {
         monthWords.push(mo);
+        leading = false;
       } else if (w === "am" || w === "pm") {
         pm = w === "pm";
       } else if (hour !== undefined && ZONES[w] !== undefined) {
-        if (offset === undefined) {
-          offset = ZONES[w];
-          zoneByName = true;
-        }
+        if (offset !== undefined && !zoneByName) return undefined; // two zones
+        offset ??= ZONES[w];
+        zoneByName = true;
       } else if (hour !== undefined && w.length === 1 && w !== "j" && /[a-z]/.test(w)) {
         // Military zone letter (RFC 1123 §5.2.14): no information, read as UTC.
         if (offset === undefined) offset = 0;
+      } else if (FILLERS.has(w)) {
+        // "T", "at", "de", "г."
+      } else if (leading && ++leadingWords <= 2) {
+        // a day name
+      } else {
+        return undefined; // an unknown word inside or after the date: not a date
       }
-      // Anything else: day names in any language, "T", "г.", "at", "de"...
     } else if (th !== undefined) {
-      if (hour === undefined) {
+      leading = false;
+      if (hour !== undefined) return undefined; // two times
+      {
         hour = Number(th);
         minute = Number(tm);
         second = ts === undefined ? 0 : Number(ts);
@@ -215,8 +272,10 @@ function parseRfc822ish(input: string): number | null | undefined {
       }
     } else if (num !== undefined) {
       numbers.push(num);
+      leading = false;
     }
   }
+  if (!SEPARATORS.test(s.slice(last))) return undefined;
 
   // Day names and months can collide ("mar" is Tuesday in French and Spanish): the month is
   // the last month-like word.
@@ -226,6 +285,7 @@ function parseRfc822ish(input: string): number | null | undefined {
     else if (n.length <= 2 && day === undefined && year === undefined) day = Number(n);
     else if (n.length <= 3 && year === undefined && day !== undefined) year = fullYear(n);
     else if (n.length <= 2 && day === undefined) day = Number(n);
+    else return undefined; // a number left over: not a date we can read with confidence
   }
   if (year === undefined || month === undefined || day === undefined) return undefined;
   let h = hour ?? 0;
@@ -237,14 +297,11 @@ function parseRfc822ish(input: string): number | null | undefined {
   return utcMs(year, month, day, h, minute, second, millis, offset ?? 0) ?? null;
 }
 
-const NAMES_A_ZONE = /(?:\b(?:gmt|utc|ut|z)\b|[+-]\d{2}:?\d{2}\b|z$)/i;
-
-function lastResort(s: string): number | undefined {
+/** Unix epoch seconds or milliseconds. No Date.parse: what it accepts differs by runtime and includes garbage. */
+function epoch(s: string): number | undefined {
   if (/^\d{10}$/.test(s)) return Number(s) * 1000;
   if (/^\d{13}$/.test(s)) return Number(s);
-  if (!NAMES_A_ZONE.test(s)) return undefined;
-  const ms = Date.parse(s);
-  return Number.isNaN(ms) ? undefined : ms;
+  return undefined;
 }
 
 /**
@@ -288,14 +345,13 @@ export function parseFeedDate(text: string): string | undefined {
   if (trimmed === "") return undefined;
   const c0 = trimmed.charCodeAt(0);
   let ms: number | null | undefined;
-  if (c0 >= 48 && c0 <= 57 && trimmed.length >= 8) ms = parseIso(trimmed.replace(/\s*\b(?:UTC|GMT)$/i, ""));
+  if (c0 >= 48 && c0 <= 57) ms = parseIso(trimmed.replace(/\s*\b(?:UTC|GMT)$/i, ""));
   ms ??= parseRfc822Common(trimmed);
   if (ms === undefined) {
     // NBSP and friends to plain spaces. A date we recognized as impossible (31 Sep) stays
     // refused: Date.parse would roll it over.
     const s = trimmed.replace(/\s+/g, " ");
-    ms = parseRfc822ish(s);
-    if (ms === undefined) ms = lastResort(s);
+    ms = epoch(s) ?? parseRfc822ish(s);
   }
   if (ms === undefined || ms === null || !Number.isFinite(ms) || Math.abs(ms) > MAX_TIME) return undefined;
   return new Date(ms).toISOString();

@@ -47,10 +47,18 @@ describe("decodeBody", () => {
     expect(r.ok && r.value.warning).toMatch(/not valid UTF-8/);
   });
 
-  it("refuses unknown encodings", () => {
-    expect(decodeBody(decl("x-klingon"))).toMatchObject({ ok: false, error: { reason: "encoding" } });
-    expect(decodeBody(ascii("<t/>"), "text/xml; charset=bogus-1")).toMatchObject({ ok: false, error: { reason: "encoding" } });
-    expect(decodeBody(decl("ISO-2022-KR"))).toMatchObject({ ok: false, error: { reason: "encoding" } });
+  it("passes over unknown encoding labels with a warning: UTF-8 when the bytes are, else windows-1252", () => {
+    expect(decodeBody(decl("x-klingon"))).toMatchObject({ ok: true, value: { encoding: "utf-8", warning: expect.stringContaining('"x-klingon"') } });
+    expect(decodeBody(ascii("<t/>"), "text/xml; charset=bogus-1")).toMatchObject({ ok: true, value: { encoding: "utf-8", warning: expect.stringContaining('"bogus-1"') } });
+    // The "replacement" encodings have no usable decoder either.
+    expect(decodeBody(decl("ISO-2022-KR"))).toMatchObject({ ok: true, value: { encoding: "utf-8" } });
+    // An unknown declaration does not hide a good HTTP charset.
+    expect(decodeBody(decl("x-klingon", [0xc0]), "text/xml; charset=windows-1251")).toMatchObject({ ok: true, value: { encoding: "windows-1251", text: expect.stringContaining("А") } });
+    expect(decodeBody(decl("x-klingon", [0xe9]))).toMatchObject({ ok: true, value: { encoding: "windows-1252", text: expect.stringContaining("é") } });
+  });
+
+  it("refuses UTF-32, which has no decoder", () => {
+    expect(decodeBody(new Uint8Array([0xff, 0xfe, 0, 0, 0x3c, 0, 0, 0]))).toMatchObject({ ok: false, error: { reason: "encoding" } });
   });
 
   it("treats a UTF-16 declaration readable as ASCII as UTF-8", () => {

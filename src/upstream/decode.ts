@@ -10,12 +10,14 @@
  *   2. UTF-16 without a BOM, recognised by its zero bytes (`<\0?\0x\0`);
  *   3. the XML declaration's `encoding="..."` (XML 1.0 §4.3.3), read in ASCII;
  *   4. the HTTP Content-Type `charset` parameter (not for JSON: RFC 8259 §8.1 says UTF-8);
- *   5. UTF-8; when nothing declared anything and the bytes are not valid UTF-8, windows-1252
+ *   5. UTF-8; when nothing usable was declared and the bytes are not valid UTF-8, windows-1252
  *      (what browsers fall back to for such Western legacy documents).
- * An encoding TextDecoder does not know is a failure with reason "encoding".
+ * A label TextDecoder does not know (`encoding="x-mac-roman-ish"`) is passed over with a warning,
+ * the next step decides; only UTF-32 (no decoder at all) is a failure with reason "encoding".
  */
 import type { Result } from "../domain/result";
 import { err, ok } from "../domain/result";
+import { WINDOWS_1252_C1 } from "../ingest/text";
 import type { ParseFailure } from "./types";
 
 export interface DecodedText {
@@ -103,15 +105,9 @@ function firstNonSpaceByte(body: Uint8Array, from: number): number {
   return -1;
 }
 
-/**
- * windows-1252 bytes 0x80-0x9F (WHATWG Encoding index): € ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ Ž ' ' " " • – — ˜ ™
- * š › œ ž Ÿ, the five unassigned ones kept as C1 controls. Some Node versions decode
- * windows-1252 (and so `iso-8859-1`, `latin1`, `ascii`, which map to it) as ISO-8859-1, leaving
- * C1 controls where smart quotes and dashes belong; workerd does not. This table makes both agree.
- */
-const WINDOWS_1252_C1 =
-  "\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F" +
-  "\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178";
+// Some Node versions decode windows-1252 (and so `iso-8859-1`, `latin1`, `ascii`, which map to
+// it) as ISO-8859-1, leaving C1 controls where smart quotes and dashes belong; workerd does not.
+// The windows-1252 table (ingest/text.ts) makes both agree.
 const C1 = /[\u0080-\u009F]/g;
 
 function decodeWith(label: string, body: Uint8Array, from: number, source: string): Result<DecodedText, ParseFailure> {
@@ -146,7 +142,9 @@ export function decodeBody(body: Uint8Array, contentType?: string | null): Resul
   const utf16 = sniffUtf16(body, 0);
   if (utf16) return decodeWith(utf16, body, 0, "detected from zero bytes");
 
-  // 3. The XML declaration, possibly after some junk (we look at the first 1 KB).
+  // 3. The XML declaration, possibly after some junk (we look at the first 1 KB). A label no
+  // decoder knows is noted and passed over: the bytes are still sniffed below.
+  const unknown: string[] = [];
   const isJson = firstNonSpaceByte(body, 0) === 0x7b; // "{"
   if (!isJson) {
     const head = asciiHead(body, 0, 1024);
@@ -156,21 +154,36 @@ export function decodeBody(body: Uint8Array, contentType?: string | null): Resul
       // We could read the declaration as ASCII, so the document is not in a 16/32-bit encoding
       // whatever it says (XML 1.0 Appendix F.1: "UTF-16" mis-declared on an 8-bit document).
       if (!/^(?:utf-?16|utf-?32|ucs-?2|ucs-?4|unicode)/.test(lower)) {
-        return decodeWith(declared, body, 0, "declared in the XML declaration");
+        if (decoderFor(declared)) return decodeWith(declared, body, 0, "declared in the XML declaration");
+        unknown.push(`"${declared}" (XML declaration)`);
       }
     }
     // 4. The HTTP charset.
     const httpCharset = contentType ? CONTENT_TYPE_CHARSET.exec(contentType)?.[1] : undefined;
-    if (httpCharset !== undefined) return decodeWith(httpCharset, body, 0, "declared in the HTTP Content-Type");
+    if (httpCharset !== undefined) {
+      if (decoderFor(httpCharset)) return withWarning(decodeWith(httpCharset, body, 0, "declared in the HTTP Content-Type"), unknown);
+      unknown.push(`"${httpCharset}" (HTTP Content-Type)`);
+    }
   }
 
   // 5. UTF-8, else (nothing declared, invalid UTF-8) windows-1252.
   strictUtf8 ??= new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   try {
-    return ok({ text: strictUtf8.decode(body), encoding: "utf-8" });
+    return withWarning(ok({ text: strictUtf8.decode(body), encoding: "utf-8" }), unknown);
   } catch {
     const fallback = decodeWith(isJson ? "utf-8" : "windows-1252", body, 0, "fallback");
-    if (fallback.ok) fallback.value.warning = `no charset declared and the body is not valid UTF-8: decoded as ${fallback.value.encoding}`;
+    if (fallback.ok) {
+      fallback.value.warning =
+        unknown.length > 0
+          ? `unknown character encoding ${unknown.join(", ")} and the body is not valid UTF-8: decoded as ${fallback.value.encoding}`
+          : `no charset declared and the body is not valid UTF-8: decoded as ${fallback.value.encoding}`;
+    }
     return fallback;
   }
+}
+
+/** Notes the unknown labels that were passed over on a successful decoding. */
+function withWarning(result: Result<DecodedText, ParseFailure>, unknown: string[]): Result<DecodedText, ParseFailure> {
+  if (result.ok && unknown.length > 0) result.value.warning = `unknown character encoding ${unknown.join(", ")}: decoded as ${result.value.encoding}`;
+  return result;
 }

@@ -14,8 +14,11 @@ import type { ParsedFeed, UpstreamItem, UpstreamPerson } from "./types";
 
 type Json = Record<string, unknown>;
 
-/** `version` of JSON Feed 1.x (https and http, with or without a trailing slash). */
-export const JSON_FEED_VERSION = /^https?:\/\/jsonfeed\.org\/version\/1(?:\.\d+)?\/?$/i;
+/**
+ * `version` of JSON Feed 1.x as written in the wild: the spec's URL (https or http, `www.` or
+ * not, with or without a trailing slash or the scheme), or the bare number (`1`, `1.0`, `1.1`).
+ */
+export const JSON_FEED_VERSION = /^(?:(?:https?:\/\/)?(?:www\.)?jsonfeed\.org\/version\/)?v?1(?:\.\d{1,2})?\/?$/i;
 
 function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -7,6 +7,10 @@
 import { describe, expect, it } from "vitest";
 import type { ParsedFeed, ParseFailure, UpstreamItem } from "./types";
 import { parseFeed } from "./parse";
+import { readAtom } from "./atom";
+import { readRss } from "./rss";
+import { type XmlElement, parseXmlFxp, parserFor, prepareXml } from "./xml";
+import { parseTreeHtmlparser2 } from "./xml-htmlparser2";
 import { seededRandom } from "../../test/support/prng";
 
 interface NodeFs {
@@ -318,5 +322,36 @@ describe("pathological inputs finish", () => {
     const result = parseFeed(new TextEncoder().encode(text), { url: DEFAULT_URL });
     expect(typeof result.ok).toBe("boolean");
     if (result.ok) checkInvariants(result.value);
+  });
+});
+
+describe("items past an element left unclosed, in both XML engines", () => {
+  const cases: [string, string][] = [
+    [
+      "rss",
+      `<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>t</title><itunes:category text='x'>` +
+        `<item><title>a</title><link>https://u.example/a</link></item><item><title>b</title><link>https://u.example/b</link></item></channel></rss>`,
+    ],
+    [
+      "atom",
+      `<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><author><name>n</name>` +
+        `<entry><title>a</title><id>https://u.example/a</id></entry><entry><title>b</title><id>https://u.example/b</id></entry></feed>`,
+    ],
+  ];
+
+  it.each(cases)("%s", (_name, xml) => {
+    const base = "https://u.example/feed";
+    const prepared = prepareXml(xml);
+    if ("failure" in prepared) throw new Error(prepared.failure.message);
+    const fxp = parseXmlFxp(prepared.xml, base);
+    if (!fxp.ok) throw new Error(fxp.error.message);
+    const primary = parseTreeHtmlparser2(prepared.xml, base, parserFor(prepared.xml).stop);
+    const read = (root: XmlElement) => (root.name === "feed" ? readAtom(root) : readRss(root, "rss2")).items.map((i) => [i.title, i.url]);
+    const expected = [["a", "https://u.example/a"], ["b", "https://u.example/b"]];
+    expect(read(fxp.value.root)).toEqual(expected);
+    // The primary engine either reads the same tree or hands the document to the fallback.
+    if (primary) expect(read(primary)).toEqual(expected);
+    const parsed = parseFeed(new TextEncoder().encode(xml), { url: base });
+    expect(parsed.ok && parsed.value.items.map((i) => [i.title, i.url])).toEqual(expected);
   });
 });

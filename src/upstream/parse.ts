@@ -6,15 +6,16 @@
  * Steps (each in its own module):
  *  1. decode.ts: bytes to text (BOM, XML declaration, HTTP charset, UTF-8).
  *  2. The format, by content, never by URL: `{` → JSON Feed 1.0/1.1 (version
- *     https://jsonfeed.org/version/1 or /1.1); otherwise XML: `<rss>` → RSS 2.0, or RSS 0.9x when
- *     version="0.9x"; `<rdf:RDF>` with the RSS 1.0 namespace (http://purl.org/rss/1.0/) → RSS 1.0
- *     (the RSS 0.90 namespace → rss09x); `<feed>` in the Atom namespace (RFC 4287 §4.1.1) → Atom.
+ *     https://jsonfeed.org/version/1 or /1.1, or near misses such as a bare "1.1"); otherwise
+ *     XML: `<rss>` → RSS 2.0, or RSS 0.9x when version="0.9x"; `<rdf:RDF>` with the RSS 1.0
+ *     namespace (http://purl.org/rss/1.0/) → RSS 1.0 (the RSS 0.90 namespaces, my.netscape.com
+ *     and channel.netscape.com → rss09x); `<feed>` in the Atom namespace (RFC 4287 §4.1.1) → Atom.
  *  3. xml.ts / xml-htmlparser2.ts: repair, parse (htmlparser2's tokenizer, fast-xml-parser as
  *     the fallback), recover truncated documents.
  *  4. rss.ts / atom.ts / json-feed.ts: the format's elements to UpstreamItems.
  *
- * Failures: "empty" (no bytes, or only whitespace), "encoding" (a charset TextDecoder does not
- * know), "not_a_feed" (an HTML page, JSON that is not a JSON Feed, XML of another vocabulary,
+ * Failures: "empty" (no bytes, or only whitespace), "encoding" (UTF-32, which has no decoder;
+ * an unknown charset label is not one: decode.ts falls back), "not_a_feed" (an HTML page, JSON that is not a JSON Feed, XML of another vocabulary,
  * binary junk), "malformed" (XML or JSON that cannot be parsed, with the line for XML).
  */
 import type { Result } from "../domain/result";
@@ -52,7 +53,9 @@ function parseJson(text: string, url: string | undefined): Result<ParsedFeed, Pa
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
     return failure("not_a_feed", "not a feed: JSON document is not a JSON Feed object");
   }
-  const version = (doc as Record<string, unknown>).version;
+  const raw = (doc as Record<string, unknown>).version;
+  // A number (`"version": 1.1`) is the same near miss as the bare string.
+  const version = typeof raw === "number" && Number.isFinite(raw) ? String(raw) : raw;
   if (typeof version !== "string" || !JSON_FEED_VERSION.test(version.trim())) {
     return failure(
       "not_a_feed",

@@ -8,21 +8,24 @@
  * atom:link (RFC 4287 §4.2.7 inside RSS), feedburner:origLink.
  *
  * Field choices:
- * - url: `link`, else feedburner:origLink, else atom:link rel=alternate, else the guid when it
- *   is an absolute http(s) URL and not isPermaLink="false" (RSS 2.0 "guid");
+ * - url: feedburner:origLink, else `link`, else atom:link rel=alternate, else the guid when it
+ *   is an absolute http(s) URL and not isPermaLink="false", or any guid (resolved against the
+ *   base) marked isPermaLink="true" (RSS 2.0 "guid");
  * - summary: `description` as given; when the item has no content:encoded and its description
  *   is HTML, the description becomes contentHtml and the summary its text (cut to 500 chars);
  * - published: pubDate (RFC 822), else dc:date / dcterms:issued|created (ISO 8601), else
  *   atom:published|updated; updated: atom:updated, dcterms:modified;
- * - authors: author ("email (Name)" → Name), dc:creator, itunes:author; else the channel's
- *   dc:creator / itunes:author;
- * - categories: category, dc:subject (terms as given, not split).
+ * - authors: author ("email (Name)" → Name, or an Atom-style `<name>` child), dc:creator,
+ *   itunes:author; else the channel's dc:creator / itunes:author;
+ * - categories: category, dc:subject, itunes:keywords (split at commas), itunes:category
+ *   (nested levels too), media:category (common.ts `readSubjects`);
+ * - podcast: itunes:duration, explicit, episode, image (common.ts `readPodcast`).
  */
-import { ItemLists, type MediaInfo, atomPerson, hasContent, httpUrl, languageTag, lineText, makeItem, personFromRss, pickImage, readMedia } from "./common";
+import { ItemLists, type MediaInfo, atomPerson, hasContent, httpUrl, languageTag, lineText, makeItem, personFromRss, pickImage, readMedia, readPodcast, readSubjects } from "./common";
 import { parseFeedDate } from "./dates";
 import { cdataToHtml, htmlToText, looksLikeHtml, truncateText } from "./text";
 import type { ParsedFeed, UpstreamFormat, UpstreamItem, UpstreamPerson } from "./types";
-import { NS, type XmlElement, attr, childrenNamed, firstChild, firstText, textOf } from "./xml";
+import { NS, type XmlElement, attr, elementsWithin, firstChild, firstText, textOf } from "./xml";
 
 /** Derived summaries stay summaries. */
 export const SUMMARY_MAX = 500;
@@ -70,6 +73,7 @@ function readItem(item: XmlElement, core: ReadonlySet<string>, feedLanguage: str
   const media: MediaInfo = {};
   let guid: string | undefined;
   let guidIsUrl = false;
+  let guidLink: string | undefined;
   let link: string | undefined;
   let origLink: string | undefined;
   let title: string | undefined;
@@ -99,7 +103,10 @@ function readItem(item: XmlElement, core: ReadonlySet<string>, feedLanguage: str
             const g = textOf(c);
             if (g !== "") {
               guid = g;
-              guidIsUrl = (attr(c, "isPermaLink") ?? "true").trim().toLowerCase() !== "false";
+              const permaLink = attr(c, "isPermaLink")?.trim().toLowerCase();
+              guidIsUrl = permaLink !== "false";
+              // A permalink said so explicitly may be relative: resolved like a link.
+              if (permaLink === "true") guidLink = httpUrl(g, c.base);
             }
           }
           break;
@@ -118,7 +125,9 @@ function readItem(item: XmlElement, core: ReadonlySet<string>, feedLanguage: str
           published ??= parseFeedDate(textOf(c));
           break;
         case "author":
-          lists.author(personFromRss(lineText(textOf(c), "maybe") ?? ""));
+          // `<author><name>Jo</name><email>...</email></author>`, Atom-style, is seen too.
+          if (c.children.length > 0) lists.author(atomPerson(c));
+          else lists.author(personFromRss(lineText(textOf(c), "maybe") ?? ""));
           break;
         case "category":
           lists.category(lineText(textOf(c), "maybe"));
@@ -147,9 +156,6 @@ function readItem(item: XmlElement, core: ReadonlySet<string>, feedLanguage: str
         case "creator":
           lists.author(person(textOf(c)));
           break;
-        case "subject":
-          lists.category(lineText(textOf(c), "maybe"));
-          break;
         case "date":
           published ??= parseFeedDate(textOf(c));
           break;
@@ -169,7 +175,6 @@ function readItem(item: XmlElement, core: ReadonlySet<string>, feedLanguage: str
     } else if (ns === NS.dcterms) {
       if (c.name === "issued" || c.name === "created" || c.name === "date") published ??= parseFeedDate(textOf(c));
       else if (c.name === "modified") updated ??= parseFeedDate(textOf(c));
-      else if (c.name === "subject") lists.category(lineText(textOf(c), "maybe"));
       else if (c.name === "creator") lists.author(person(textOf(c)));
     } else if (ns === NS.atom) {
       switch (c.name) {
@@ -204,10 +209,11 @@ function readItem(item: XmlElement, core: ReadonlySet<string>, feedLanguage: str
     }
   }
   readMedia(item, lists, media);
+  readSubjects(item, lists);
   if (lists.authors.length === 0) for (const name of fallbackAuthors) lists.author({ name });
 
   if (rdf) guid ??= attr(item, "about", NS.rdf);
-  const guidUrl = guid !== undefined && guidIsUrl && !rdf && /^https?:\/\//i.test(guid) ? httpUrl(guid, undefined) : undefined;
+  const guidUrl = guidLink ?? (guid !== undefined && guidIsUrl && !rdf && /^https?:\/\//i.test(guid) ? httpUrl(guid, undefined) : undefined);
   const url = origLink ?? link ?? atomAlternate ?? guidUrl ?? (rdf ? httpUrl(attr(item, "about", NS.rdf), item.base) : undefined);
 
   description ??= itunesSummary ?? media.description;
@@ -229,6 +235,7 @@ function readItem(item: XmlElement, core: ReadonlySet<string>, feedLanguage: str
       image: pickImage(media, lists, itunesImage, imageElement),
       language: language ?? languageTag(item.lang) ?? feedLanguage,
       baseUrl: contentBase ?? item.base,
+      podcast: readPodcast(item),
     },
     lists,
   );
@@ -249,7 +256,8 @@ export function readRss(root: XmlElement, format: UpstreamFormat): ParsedFeed {
   const fallbackAuthors = channelAuthors(channel);
 
   // Items: in the channel (RSS 0.9x/2.0), beside it (RSS 1.0), or both when feeds mix them up.
-  const itemElements = [...childrenNamed(channel, core, "item"), ...childrenNamed(root, core, "item")];
+  // An element left unclosed before them nests the items in it: they are looked for inside too.
+  const itemElements = elementsWithin(root, core, "item");
   const items: UpstreamItem[] = [];
   for (const el of itemElements) {
     const item = readItem(el, core, language, fallbackAuthors, rdf);

@@ -19,6 +19,18 @@ export interface UpstreamEnclosure {
   length?: number;
 }
 
+/** Apple Podcasts (`itunes:*`) episode fields, as far as they could be read. */
+export interface UpstreamPodcast {
+  /** itunes:duration in seconds (`1:02:03`, `62:03`, `3723`). */
+  durationSeconds?: number;
+  /** itunes:explicit: `yes`/`true`/`explicit` → true, `no`/`false`/`clean` → false. */
+  explicit?: boolean;
+  /** itunes:episode, a positive integer. */
+  episode?: number;
+  /** itunes:image href (absolute http(s)). */
+  image?: string;
+}
+
 export interface UpstreamItem {
   /** guid / Atom id / JSON Feed id, as given (trimmed). */
   guid?: string;
@@ -39,6 +51,7 @@ export interface UpstreamItem {
   enclosures: UpstreamEnclosure[];
   image?: string;
   language?: string;
+  podcast?: UpstreamPodcast;
   /**
    * Base URL for relative references inside contentHtml and summary: the in-scope xml:base
    * (XML Base, RFC 4287 §2), else the document URL. Often differs from `url`'s directory.

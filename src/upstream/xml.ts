@@ -54,6 +54,7 @@ const KNOWN_NS = new Map<string, string>([
   ["http://purl.org/atom/ns", NS.atom03],
   ["http://purl.org/rss/1.0", NS.rss1],
   ["http://my.netscape.com/rdf/simple/0.9", NS.rss090],
+  ["http://channel.netscape.com/rdf/simple/0.9", NS.rss090],
   ["http://www.w3.org/1999/02/22-rdf-syntax-ns", NS.rdf],
   ["http://purl.org/rss/1.0/modules/content", NS.content],
   ["http://purl.org/dc/elements/1.1", NS.dc],
@@ -656,6 +657,24 @@ export function firstText(el: XmlElement | undefined, ns: string | ReadonlySet<s
     }
   }
   return undefined;
+}
+
+/**
+ * Elements named so among the children, and among the descendants of children that are not
+ * such elements themselves (at most `depth` levels): an element left unclosed before the items
+ * (`<itunes:category text="x">` without its end tag) makes every later item its descendant, and
+ * they are still the document's items.
+ */
+export function elementsWithin(el: XmlElement | undefined, ns: string | ReadonlySet<string>, name: string, depth = 6): XmlElement[] {
+  const out: XmlElement[] = [];
+  const walk = (parent: XmlElement, level: number): void => {
+    for (const c of parent.children) {
+      if (c.name === name && (typeof ns === "string" ? c.ns === ns : ns.has(c.ns))) out.push(c);
+      else if (level < depth && c.children.length > 0) walk(c, level + 1);
+    }
+  };
+  if (el) walk(el, 0);
+  return out;
 }
 
 export function childrenNamed(el: XmlElement | undefined, ns: string | ReadonlySet<string>, name: string): XmlElement[] {

@@ -189,9 +189,9 @@ e2eDescribe("feed readers", () => {
   });
 
   function checkTags(entry: ParsedEntry, a: StoredArticle, isAtom: boolean, where: string): void {
-    // RSS: <category domain="{origin}/tags/{type}">{name}</category>; Atom: term = slug,
+    // RSS: <category domain="{origin}/tags/{type}">{name}</category>; Atom: term = name,
     // label = name, scheme = {origin}/tags/{type}. The stored article carries every tag it has.
-    const expected = a.tags.map((t) => (isAtom ? { term: t.slug, label: t.name, scheme: `${baseUrl}/tags/${t.type}` } : { term: t.name, scheme: `${baseUrl}/tags/${t.type}` }));
+    const expected = a.tags.map((t) => (isAtom ? { term: t.name, label: t.name, scheme: `${baseUrl}/tags/${t.type}` } : { term: t.name, scheme: `${baseUrl}/tags/${t.type}` }));
     const actual = entry.tags.map((t) => (isAtom ? { term: t.term, label: t.label, scheme: t.scheme } : { term: t.term, scheme: t.scheme }));
     expect(actual, where).toEqual(expected);
   }
