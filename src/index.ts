@@ -4,6 +4,9 @@
  */
 import { app } from "./app";
 
+export { ArticleWriter } from "./store/article-writer";
+export { TaxonomyWriter } from "./store/taxonomy-writer";
+
 import { runRefreshTick } from "./refresh/run-tick";
 import { guardKv } from "./store/guard";
 import { REPAIR_BUDGET, repairIndexes } from "./store/repair";
