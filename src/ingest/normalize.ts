@@ -34,7 +34,7 @@ export async function normalizeArticle(
   const errors: FieldError[] = [];
   const at = (field: string): string => (pathPrefix ? `${pathPrefix}.${field}` : field);
 
-  const url = input.url === undefined ? undefined : cleanArticleUrl(input.url);
+  const url = input.url === undefined ? undefined : publicUrl(cleanArticleUrl(input.url));
   const id = input.id ?? (await deriveArticleId(url ?? ""));
 
   const title = cleanLine(input.title);
@@ -61,7 +61,7 @@ export async function normalizeArticle(
   const authors = (input.authors ?? []).map((a, i) => {
     const name = cleanLine(a.name);
     if (name === "") errors.push({ path: at(`authors[${i}].name`), reason: "must contain visible text" });
-    return { name, ...(a.url !== undefined && { url: new URL(a.url).href }) };
+    return { name, ...(a.url !== undefined && { url: publicUrl(a.url) }) };
   });
   const sourceName = input.source ? cleanLine(input.source.name) : undefined;
   if (sourceName === "") errors.push({ path: at("source.name"), reason: "must contain visible text" });
@@ -85,13 +85,13 @@ export async function normalizeArticle(
     ...(updatedMs !== undefined && { updated: new Date(updatedMs).toISOString() }),
     authors,
     ...(input.language !== undefined && { language: input.language }),
-    ...(input.image !== undefined && { image: new URL(input.image).href }),
+    ...(input.image !== undefined && { image: publicUrl(input.image) }),
     ...(section !== undefined && { section }),
     sources: input.source
-      ? [{ name: sourceName ?? "", ...(input.source.url !== undefined && { url: new URL(input.source.url).href }) }]
+      ? [{ name: sourceName ?? "", ...(input.source.url !== undefined && { url: publicUrl(input.source.url) }) }]
       : [],
     enclosures: (input.enclosures ?? []).map((e) => ({
-      url: new URL(e.url).href,
+      url: publicUrl(e.url),
       type: e.type.toLowerCase(),
       ...(e.length !== undefined && { length: e.length }),
     })),
@@ -108,6 +108,17 @@ export async function normalizeArticle(
 /** The draft with its `rev`: the digest of everything but the stamps. Every writer of content uses it. */
 export async function reviseDraft(content: Omit<ArticleDraft, "rev">): Promise<ArticleDraft> {
   return { ...content, rev: await contentRev(content) };
+}
+
+/**
+ * A URL as it may be stored and republished: without userinfo (RFC 3986 §3.2.1 deprecates
+ * `user:password@` in URLs; a credential sent by mistake must not end up in public feeds).
+ */
+export function publicUrl(raw: string): string {
+  const url = new URL(raw);
+  url.username = "";
+  url.password = "";
+  return url.href;
 }
 
 const optional = (text: string | undefined): string | undefined => (text === undefined || text === "" ? undefined : text);
