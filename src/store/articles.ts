@@ -20,7 +20,7 @@
  */
 import { type Article, ArticleSchema } from "../domain/article";
 import { parseIsoDate } from "../domain/article";
-import { type ArticleOp, type OpOutcome, opId, shardOf } from "./article-ops";
+import { ARTICLE_SHARDS, type ArticleOp, type OpOutcome, opId, shardOf } from "./article-ops";
 import type { ArticleWriter } from "./article-writer";
 import { bumpFeedVersions } from "./feed-versions";
 import { StorageUnavailable } from "./guard";
@@ -87,6 +87,8 @@ function parseStoredArticle(raw: unknown): Article | null {
   return parsed.success ? parsed.data : null;
 }
 
+const writerName = (shard: number): string => `articles-${shard}`;
+
 /** Where article writes go: KV for the feed versions, the writers for everything else. */
 export interface ArticleStore {
   kv: KVNamespace;
@@ -108,7 +110,7 @@ export async function applyArticleOps(store: ArticleStore, ops: readonly Article
     const shard = shardOf(opId(op));
     byShard.set(shard, [...(byShard.get(shard) ?? []), op]);
   }
-  const shards = [...byShard.entries()].map(([shard, shardOps]) => ({ stub: store.writers.getByName(`articles-${shard}`), ops: shardOps }));
+  const shards = [...byShard.entries()].map(([shard, shardOps]) => ({ stub: store.writers.getByName(writerName(shard)), ops: shardOps }));
   const answers = await Promise.all(shards.map(async ({ stub, ops: shardOps }) => stub.apply(shardOps, nowMs)));
   const feeds = [...new Set(answers.flatMap((a) => a.feeds))];
   const failedBumps = new Set(feeds.length > 0 ? await bumpFeedVersions(store.kv, feeds, nowMs) : []);
@@ -124,6 +126,15 @@ export async function applyArticleOps(store: ArticleStore, ops: readonly Article
   const outcomes = new Map<string, OpOutcome>();
   for (const answer of answers) if (answer.ok) for (const outcome of answer.outcomes) outcomes.set(outcome.id, outcome);
   return ops.map((op) => outcomes.get(opId(op)) ?? { id: opId(op), status: "absent", tags: [] });
+}
+
+/**
+ * The cron's part: every writer finishes what a dead invocation left (pending writes, unbumped
+ * feeds). One call per shard; their alarms normally got there first, and then it costs no KV operation.
+ */
+export async function sweepArticleWriters(writers: DurableObjectNamespace<ArticleWriter>): Promise<{ feeds: number; failed: number; pending: number }> {
+  const reports = await Promise.all(Array.from({ length: ARTICLE_SHARDS }, (_, shard) => writers.getByName(writerName(shard)).sweep()));
+  return reports.reduce((sum, r) => ({ feeds: sum.feeds + r.feeds, failed: sum.failed + r.failed, pending: sum.pending + r.pending }), { feeds: 0, failed: 0, pending: 0 });
 }
 
 /** Removes an article from every feed. Returns its tags, or null if there was none. */
