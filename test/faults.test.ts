@@ -167,6 +167,7 @@ describe("KV faults", () => {
           JSON.stringify([...new Set([...indexKeysOf(previous), ...indexKeysOf(next)])]),
         );
         for (const feed of feedsOf(previous)) state.storage.sql.exec("INSERT OR REPLACE INTO bumps (feed, seq) VALUES (?, 1000000)", feed);
+        return state.storage.setAlarm(Date.now() + 20_000);
       });
       await env.KV.put(`article:${next.id}`, JSON.stringify(next));
       const update = { ...article, title: next.title, tags: [{ type: "topic", name: kept }] };

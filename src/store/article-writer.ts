@@ -139,6 +139,11 @@ export class ArticleWriter extends DurableObject<Env> {
   async settle(feeds: FeedKey[], seq: number): Promise<void> {
     await this.serially(async () => {
       for (const feed of feeds) this.ctx.storage.sql.exec("DELETE FROM bumps WHERE feed = ? AND seq <= ?", feed, seq);
+      // Nothing left to finish: no alarm (it would cost a request for nothing).
+      const left = this.ctx.storage.sql.exec<{ n: number }>(
+        "SELECT (SELECT count(*) FROM bumps) + (SELECT count(*) FROM articles WHERE pending = 1) AS n",
+      ).one().n;
+      if (left === 0) await this.ctx.storage.deleteAlarm();
     });
   }
 
