@@ -142,7 +142,7 @@ e2eDescribe("acknowledged writes", () => {
       const tab = await context.newPage();
       // Another origin: "localhost" is not the Worker's 127.0.0.1.
       await tab.goto(`http://localhost:${port}/`);
-      const result = await tab.evaluate(async (base) => (window as unknown as { poll: (b: string) => Promise<Record<string, unknown>> }).poll(base), baseUrl);
+      const result = await tab.evaluate(async (base) => (globalThis as unknown as { poll: (b: string) => Promise<Record<string, unknown>> }).poll(base), baseUrl);
       expect(result.first).toBe(200);
       expect(result.etag).toMatch(/^"/);
       expect(result.second).toBe(304);
