@@ -4,9 +4,9 @@
  * articles, through the Worker's own fetch. After they all finish:
  * - no article is lost: one whose last operation was a write exists, as one of the versions sent;
  * - no deleted article is visible in any feed, resolved view or served feed;
- * - the served feeds (fetched over HTTP, so through the snapshots) show exactly the final state —
- *   at once for every article that had one writer, and after the index repair
- *   (store/repair.ts, the cron's job) for those whose concurrent writers raced each other.
+ * - the served feeds (fetched over HTTP, so through the snapshots) show exactly the final state,
+ *   at once: every write of one article goes through its writer (store/article-writer.ts);
+ * - no acknowledged taxonomy edit is lost, with or without If-Match (store/taxonomy-writer.ts).
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
