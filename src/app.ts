@@ -3,6 +3,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
+import { cors } from "./http/cors";
 import { errorBody, handleError } from "./http/errors";
 import { formatKvCounts, guardKv, newKvCounts } from "./store/guard";
 import { articleRoutes } from "./routes/articles";
@@ -29,6 +30,7 @@ app.use(async (c, next) => {
   c.header("x-tagfeed-kv", formatKvCounts(counts));
 });
 
+app.use(cors);
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/api/articles", articleRoutes);
 app.route("/api/sources", sourceRoutes);

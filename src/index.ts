@@ -4,7 +4,11 @@
  */
 import { app } from "./app";
 
+export { ArticleWriter } from "./store/article-writer";
+export { TaxonomyWriter } from "./store/taxonomy-writer";
+
 import { runRefreshTick } from "./refresh/run-tick";
+import { sweepArticleWriters } from "./store/articles";
 import { guardKv } from "./store/guard";
 import { REPAIR_BUDGET, repairIndexes } from "./store/repair";
 import { parseFeed } from "./upstream/parse";
@@ -20,6 +24,9 @@ export default {
         const { refreshed, ...summary } = report;
         const failed = refreshed.filter((r) => r.outcome === "failed").map((r) => ({ id: r.id, status: r.status, error: r.error }));
         console.log(JSON.stringify({ event: "refresh_tick", cron: controller.cron, ...summary, refreshed: refreshed.length, failed }));
+        // Writes a dead invocation left half-done are finished by their writers (normally their alarms did).
+        const writers = await sweepArticleWriters(env.ARTICLE_WRITER).catch((error: unknown) => ({ error: String(error) }));
+        console.log(JSON.stringify({ event: "writer_sweep", ...writers }));
         // What the refresh left of the invocation's 1000 KV operations goes to the index repair sweep.
         const repair = await repairIndexes(guardKv(env.KV), { nowMs: Date.now(), budget: Math.min(REPAIR_BUDGET, 950 - report.kvOps) });
         console.log(

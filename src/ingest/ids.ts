@@ -26,13 +26,24 @@ const NOT_IN_URI = /[[\]|^{}\\`"<> ]|%(?![0-9A-Fa-f]{2})/g;
 const NOT_IN_FRAGMENT = /[[\]|^{}\\`"<> #]|%(?![0-9A-Fa-f]{2})/g;
 const escapeChar = (c: string): string => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
 
+function withoutUserinfo(url: URL): URL {
+  url.username = "";
+  url.password = "";
+  return url;
+}
+
+/** The URL parser's serialization without userinfo (for URLs compared as the parser writes them). */
+export const plainUrlWithoutUserinfo = (raw: string): string => withoutUserinfo(new URL(raw)).href;
+
 /**
  * An absolute URL as a link is published: the URL parser's serialization (punycode host,
  * non-ASCII percent-encoded, dot segments resolved), with what it leaves unescaped but RFC 3986
  * forbids escaped too, so feed validators accept it. Query and fragment are kept as written.
+ * Userinfo goes (RFC 3986 §3.2.1 deprecates `user:password@`): a credential sent by mistake must
+ * not end up in public feeds.
  */
 export function publishedUrl(raw: string): string {
-  const href = new URL(raw).href;
+  const href = withoutUserinfo(new URL(raw)).href;
   // Special schemes (http, https) always have a path that starts right after the authority.
   const pathStart = href.indexOf("/", href.indexOf("//") + 2);
   if (pathStart === -1) return href;
@@ -48,7 +59,7 @@ export function publishedUrl(raw: string): string {
  * removed, `http` and `https` treated alike, a trailing slash on a non-root path dropped.
  */
 export function canonicalUrl(raw: string): string {
-  const url = new URL(cleanArticleUrl(raw));
+  const url = withoutUserinfo(new URL(cleanArticleUrl(raw)));
   url.searchParams.sort();
   url.protocol = "https:";
   if (url.pathname.length > 1 && url.pathname.endsWith("/")) url.pathname = url.pathname.slice(0, -1);

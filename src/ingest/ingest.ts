@@ -23,7 +23,8 @@
 import type { Article, SourceRef } from "../domain/article";
 import type { Tag } from "../domain/tag";
 import { type Result, err, ok } from "../domain/result";
-import { feedsOf, getArticles, writeArticles } from "../store/articles";
+import { type ArticleStore, applyArticleOps, feedsOf, getArticles } from "../store/articles";
+import type { ArticleOp, OpOutcome } from "../store/article-ops";
 import { ensureTagRecords } from "../store/tags";
 import { type ArticleDraft, reviseDraft, stampArticle } from "./normalize";
 
@@ -53,27 +54,32 @@ export interface OverBudget {
  * platform's limit half-way would be stored in part.
  */
 export async function ingestArticles(
-  kv: KVNamespace,
+  store: ArticleStore,
   drafts: readonly ArticleDraft[],
   nowMs: number,
   budget = REQUEST_KV_BUDGET,
 ): Promise<Result<IngestOutcome[], OverBudget>> {
+  const { kv } = store;
+  // An estimate from KV: the writers decide from their own record what each draft changes.
   const previous = await getArticles(kv, drafts.map((d) => d.id));
   const changed: { next: Article; prev: Article | null }[] = [];
-  const outcomes = drafts.map((draft): IngestOutcome => {
+  for (const draft of drafts) {
     const prev = previous.get(draft.id) ?? null;
-    const base = { id: draft.id, tags: draft.tags, ...(draft.url !== undefined && { url: draft.url }) };
-    if (prev && prev.rev === draft.rev) return { ...base, status: "unchanged" };
-    changed.push({ next: stampArticle(draft, prev, nowMs), prev });
-    return { ...base, status: prev ? "updated" : "created" };
-  });
-  if (changed.length === 0) return ok(outcomes);
+    if (!prev || prev.rev !== draft.rev) changed.push({ next: stampArticle(draft, prev, nowMs), prev });
+  }
   const tags = uniqueTags(changed.flatMap((c) => c.next.tags));
   const kvOperations = Math.ceil(drafts.length / 100) + Math.ceil(tags.length / 100) + batchWriteCost(changed, tags.length);
   if (kvOperations > budget) return err({ kvOperations, budget });
-  await ensureTagRecords(kv, tags, new Date(nowMs).toISOString());
-  await writeArticles(kv, changed, nowMs);
-  return ok(outcomes);
+  if (tags.length > 0) await ensureTagRecords(kv, tags, new Date(nowMs).toISOString());
+  // Every draft goes to its writer, unchanged ones too: a retried delivery of a stored batch
+  // finishes whatever an earlier, interrupted one left (its feed-version bumps).
+  const applied = await applyArticleOps(store, drafts.map((draft): ArticleOp => ({ kind: "replace", draft })), nowMs);
+  return ok(applied.map(toIngestOutcome));
+}
+
+function toIngestOutcome(outcome: OpOutcome): IngestOutcome {
+  const status: IngestStatus = outcome.status === "created" || outcome.status === "updated" ? outcome.status : "unchanged";
+  return { id: outcome.id, status, tags: outcome.tags, ...(outcome.url !== undefined && { url: outcome.url }) };
 }
 
 /** Upper bound of the writes and deletes of `writeArticles` for a batch, plus its new tag records. */
@@ -124,28 +130,30 @@ export interface UpstreamIngestResult {
  * out, the earliest drafts (a feed's newest items, for most feeds) are the ones written.
  */
 export async function ingestUpstream(
-  kv: KVNamespace,
+  store: ArticleStore,
   items: readonly UpstreamDraft[],
   nowMs: number,
   options: UpstreamIngestOptions = {},
 ): Promise<UpstreamIngestResult> {
+  const { kv } = store;
   const unique = new Map<string, UpstreamDraft>();
   for (const item of items) if (!unique.has(item.draft.id)) unique.set(item.draft.id, item);
   const batch = [...unique.values()];
+  // An estimate from KV for the budget; the writers merge into their own record.
   const previous = await getArticles(kv, batch.map((b) => b.draft.id));
   let kvOps = Math.ceil(batch.length / 100);
 
   const budget = options.maxWriteOps ?? Number.POSITIVE_INFINITY;
   let planned = 0;
   let deferred = 0;
-  const changed: { next: Article; prev: Article | null }[] = [];
+  const ops: ArticleOp[] = [];
+  const newTags: Tag[] = [];
   const outcomes: IngestOutcome[] = [];
   for (const { draft, inventedDate } of batch) {
     const prev = previous.get(draft.id) ?? null;
     const merged = prev ? await mergeUpstream(prev, draft, inventedDate) : draft;
-    const base = { id: merged.id, tags: merged.tags, ...(merged.url !== undefined && { url: merged.url }) };
     if (prev && prev.rev === merged.rev) {
-      outcomes.push({ ...base, status: "unchanged" });
+      outcomes.push({ id: merged.id, tags: merged.tags, ...(merged.url !== undefined && { url: merged.url }), status: "unchanged" });
       continue;
     }
     const cost = writeCost(merged, prev);
@@ -154,16 +162,15 @@ export async function ingestUpstream(
       continue;
     }
     planned += cost;
-    changed.push({ next: stampArticle(merged, prev, nowMs), prev });
-    outcomes.push({ ...base, status: prev ? "updated" : "created" });
+    ops.push({ kind: "merge", draft, inventedDate });
+    newTags.push(...merged.tags);
   }
 
-  if (changed.length > 0) {
-    const tags = uniqueTags(changed.flatMap((c) => c.next.tags));
-    const nowIso = new Date(nowMs).toISOString();
-    await ensureTagRecords(kv, tags, nowIso);
+  if (ops.length > 0) {
+    const tags = uniqueTags(newTags);
+    await ensureTagRecords(kv, tags, new Date(nowMs).toISOString());
     kvOps += Math.ceil(tags.length / 100);
-    await writeArticles(kv, changed, nowMs);
+    outcomes.push(...(await applyArticleOps(store, ops, nowMs)).map(toIngestOutcome));
   }
   return { outcomes, deferred, kvOps: kvOps + planned };
 }

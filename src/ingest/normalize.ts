@@ -11,7 +11,7 @@ import { type Article, type ArticleInput, ArticleSchema, LIMITS, parseIsoDate } 
 import { type FieldError, type Result, err, ok } from "../domain/result";
 import type { TagInput } from "../domain/tag";
 import { type TaxonomyIndex, resolveTags } from "../tags/resolve";
-import { cleanArticleUrl, contentRev, deriveArticleId, publishedUrl } from "./ids";
+import { cleanArticleUrl, contentRev, deriveArticleId, plainUrlWithoutUserinfo, publishedUrl } from "./ids";
 import { joinPath } from "./submission";
 import { htmlToText, sanitizeHtml } from "./sanitize";
 import { cleanBlock, cleanLine } from "./text";
@@ -94,7 +94,7 @@ export async function normalizeArticle(
     ...(input.image !== undefined && { image: publishedUrl(input.image) }),
     ...(section !== undefined && { section }),
     sources: input.source
-      ? [{ name: sourceName ?? "", ...(input.source.url !== undefined && { url: new URL(input.source.url).href }) }]
+      ? [{ name: sourceName ?? "", ...(input.source.url !== undefined && { url: plainUrlWithoutUserinfo(input.source.url) }) }]
       : [],
     enclosures: (input.enclosures ?? []).map((e) => ({
       url: publishedUrl(e.url),

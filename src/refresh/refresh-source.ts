@@ -22,6 +22,7 @@ import { type UpstreamDraft, ingestUpstream } from "../ingest/ingest";
 import { sha256Hex } from "../ingest/ids";
 import { normalizeArticle } from "../ingest/normalize";
 import { getSource, putSource } from "../store/sources";
+import type { ArticleWriter } from "../store/article-writer";
 import type { TaxonomyIndex } from "../tags/resolve";
 import type { ParseFeed } from "../upstream/types";
 import type { RefreshConfig } from "./config";
@@ -34,6 +35,8 @@ export const MAX_ITEMS_PER_REFRESH = 200;
 
 export interface RefreshDeps {
   kv: KVNamespace;
+  /** The article writers (store/article-writer.ts) every article write goes through. */
+  writers: DurableObjectNamespace<ArticleWriter>;
   fetch: (request: Request) => Promise<Response>;
   parse: ParseFeed;
   taxonomy: TaxonomyIndex;
@@ -211,7 +214,7 @@ async function processDocument(
       invalid += 1; // one strange item never fails the source
     }
   }
-  const ingest = () => ingestUpstream(deps.kv, drafts, nowMs, { maxWriteOps });
+  const ingest = () => ingestUpstream({ kv: deps.kv, writers: deps.writers }, drafts, nowMs, { maxWriteOps });
   const ingested = await (deps.exclusive ? deps.exclusive(ingest) : ingest());
   const counts: RefreshCounts = { created: 0, updated: 0, unchanged: unchangedItems, invalid, deferred: ingested.deferred };
   for (const outcome of ingested.outcomes) counts[outcome.status] += 1;

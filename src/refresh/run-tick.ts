@@ -114,7 +114,7 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
       let used = 0;
       try {
         const { report: one } = await refreshSource(
-          { kv: env.KV, fetch: deps.fetch, parse: deps.parse, taxonomy, taxonomyVersion, config, now: deps.now, onRequest: () => (used += 1), exclusive },
+          { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy, taxonomyVersion, config, now: deps.now, onRequest: () => (used += 1), exclusive },
           source,
           { maxWriteOps },
         );

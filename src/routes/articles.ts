@@ -15,7 +15,7 @@ import { writeRateLimit } from "../http/rate-limit";
 import { ingestArticles } from "../ingest/ingest";
 import { type ArticleDraft, normalizeArticle } from "../ingest/normalize";
 import { readSubmission, repeatedIdErrors } from "../ingest/submission";
-import { deleteArticle, getArticle } from "../store/articles";
+import { articleStore, deleteArticle, getArticle } from "../store/articles";
 import { getSeenAnswer, putSeenAnswer } from "../store/seen";
 import { loadTaxonomy } from "../store/taxonomy";
 import { authenticate, requireAdmin } from "./auth";
@@ -50,7 +50,7 @@ articleRoutes.post("/", writeRateLimit, async (c) => {
   errors.push(...repeatedIdErrors(drafts.map(({ draft, path, field }) => ({ id: draft.id, path, field }))));
   if (errors.length > 0) throw invalidFields(errors);
 
-  const ingested = await ingestArticles(c.env.KV, drafts.map((d) => d.draft), nowMs);
+  const ingested = await ingestArticles(articleStore(c.env), drafts.map((d) => d.draft), nowMs);
   if (!ingested.ok) {
     throw new ApiError(413, "batch_too_large", `storing this batch takes about ${ingested.error.kvOperations} storage operations; one request may make ${ingested.error.budget}: send fewer articles or fewer tags per request`, [
       { path: "", reason: `needs about ${ingested.error.kvOperations} storage operations, more than the ${ingested.error.budget} one request may make` },
@@ -73,7 +73,7 @@ articleRoutes.get("/:id", async (c) => {
 });
 
 articleRoutes.delete("/:id", writeRateLimit, requireAdmin, async (c) => {
-  const removed = await deleteArticle(c.env.KV, validId(c.req.param("id")), Date.now());
+  const removed = await deleteArticle(articleStore(c.env), validId(c.req.param("id")), Date.now());
   if (!removed) throw new ApiError(404, "not_found", "no article with that id");
   return c.json({ deleted: removed.id, tags: removed.tags });
 });

@@ -94,6 +94,13 @@ function pagingQuery(c: Context<AppEnv>): { limit: number; after: string | undef
  * contract's types.
  */
 const BROWSER_XML_TYPE = "application/xml; charset=utf-8";
+/**
+ * The feed as a page (the XSL view): the stylesheet from this origin and its inline style; no
+ * script, no plugin, no form, no framing, and nothing an item's content could load beyond images.
+ * Chromium checks XSLT stylesheets against script-src.
+ */
+const XSL_VIEW_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src https: http: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const FEED_MEDIA_TYPES = /application\/(rss|atom|rdf|feed)\+(xml|json)/i;
 
 function isBrowserNavigation(accept: string | undefined): boolean {
@@ -114,8 +121,10 @@ async function respond(
     (work) => c.executionCtx.waitUntil(work),
   );
   if (!served) throw notFound();
+  const xslView = format !== "json" && isBrowserNavigation(c.req.header("accept"));
   const headers = {
-    "content-type": format !== "json" && isBrowserNavigation(c.req.header("accept")) ? BROWSER_XML_TYPE : served.contentType,
+    "content-type": xslView ? BROWSER_XML_TYPE : served.contentType,
+    ...(xslView && { "content-security-policy": XSL_VIEW_CSP }),
     vary: "Accept",
     etag: served.etag,
     "last-modified": httpDate(served.lastModified),

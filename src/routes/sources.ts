@@ -132,7 +132,7 @@ sourceRoutes.post("/:id/refresh", async (c) => {
   const source = await found(c.env, c.req.param("id"));
   const { index, etag } = await loadTaxonomy(c.env.KV);
   const { source: after, report } = await refreshSource(
-    { kv: c.env.KV, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, taxonomyVersion: etag, config: refreshConfig(c.env), now: Date.now },
+    { kv: c.env.KV, writers: c.env.ARTICLE_WRITER, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, taxonomyVersion: etag, config: refreshConfig(c.env), now: Date.now },
     source,
     { maxWriteOps: REFRESH_NOW_WRITE_OPS },
   );

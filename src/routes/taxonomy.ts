@@ -13,10 +13,10 @@
  *   DELETE /api/taxonomy/types/{type}           admin: remove a type no entry uses
  *   POST   /api/tags/merge                      admin: move every article of one tag to another
  *
- * Every answer that reflects the document carries its `ETag`. Edits are a read-modify-write of
- * one KV document (store/taxonomy.ts): concurrent admin edits are last-writer-wins unless the
- * client sends `If-Match` with the ETag it read (RFC 9110 §13.1.1), which answers 412 when the
- * document changed since.
+ * Every answer that reflects the document carries its `ETag`. Every edit goes to the taxonomy's
+ * single writer (store/taxonomy-writer.ts), which applies edits one at a time: a 2xx means the
+ * edit is in the document, however many race. `If-Match` with the ETag read (RFC 9110 §13.1.1)
+ * answers 412 when the document changed since; without it the edit applies to the current one.
  */
 import { type Context, Hono } from "hono";
 import type { z } from "zod";
@@ -26,29 +26,24 @@ import type { AppEnv } from "../env";
 import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
 import { isNotModified } from "../http/conditional";
 import { ApiError, invalidFields } from "../http/errors";
-import { listFeedEntries } from "../store/articles";
 import { moveTagArticles } from "../store/merge";
+import { articleStore, listFeedEntries } from "../store/articles";
 import { tagFeedKey } from "../store/keys";
 import { getTagRecord, renameTagRecord } from "../store/tags";
-import { type LoadedTaxonomy, loadTaxonomy, saveTaxonomy, serializeTaxonomy } from "../store/taxonomy";
+import { type LoadedTaxonomy, loadTaxonomy, rememberTaxonomy, serializeTaxonomy } from "../store/taxonomy";
+import { type WriterAnswer, type WriterFailure, taxonomyWriter } from "../store/taxonomy-writer";
 import {
-  type Edit,
-  type EditFailure,
+  type EditResults,
   EntryCreateSchema,
   EntryUpdateSchema,
   MergeRequestSchema,
+  type TaxonomyEditOf,
   TypeCreateSchema,
   canonicalSlug,
-  createEntry,
-  createType,
-  deleteEntry,
-  deleteType,
   entryTag,
   findEntry,
   formerOwner,
-  mergeTags,
   toFieldError,
-  updateEntry,
   validateTaxonomy,
 } from "../tags/merge";
 import { writeRateLimit } from "../http/rate-limit";
@@ -84,9 +79,7 @@ taxonomyRoutes.put("/api/taxonomy", writeRateLimit, requireAdmin, async (c) => {
   const body = await readJson(c, DOCUMENT_MAX_BYTES);
   const valid = validateTaxonomy(body);
   if (!valid.ok) throw invalidFields(valid.error);
-  const current = await loadTaxonomy(c.env.KV, ADMIN_FRESH);
-  checkIfMatch(c, current);
-  const saved = await saveTaxonomy(c.env.KV, valid.value);
+  const { saved } = await edit(c, { op: "import", taxonomy: valid.value });
   return c.body(serializeTaxonomy(saved.taxonomy), 200, { "content-type": "application/json; charset=utf-8", etag: saved.etag });
 });
 
@@ -102,7 +95,7 @@ taxonomyRoutes.get("/api/taxonomy/entries/:type/:slug", async (c) => {
 
 taxonomyRoutes.post("/api/taxonomy/entries", writeRateLimit, requireAdmin, async (c) => {
   const input = parseWith(EntryCreateSchema, await readJson(c, SMALL_BODY_MAX_BYTES));
-  const { result } = await edit(c, (taxonomy) => createEntry(taxonomy, input));
+  const { result } = await edit(c, { op: "create_entry", input });
   const tag = entryTag(result.entry);
   // A stored tag with this slug is adopted: its record and feed take the entry's name.
   await renameTagRecord(c.env.KV, tag, Date.now());
@@ -113,13 +106,13 @@ taxonomyRoutes.post("/api/taxonomy/entries", writeRateLimit, requireAdmin, async
 taxonomyRoutes.put("/api/taxonomy/entries/:type/:slug", writeRateLimit, requireAdmin, async (c) => {
   const { type, slug } = entryPath(c);
   const patch = parseWith(EntryUpdateSchema, await readJson(c, SMALL_BODY_MAX_BYTES));
-  const { result } = await edit(c, (taxonomy) => updateEntry(taxonomy, type, slug, patch));
+  const { result } = await edit(c, { op: "update_entry", type, slug, patch });
   const { before, after, entry } = result;
   const nowMs = Date.now();
   let move: { from: string; into: string; moved: number; remaining: number; done: boolean } | undefined;
   if (after.slug !== before.slug) {
     // The old slug now redirects here: its articles follow (the rest by POST /api/tags/merge).
-    const progress = await moveTagArticles(c.env.KV, before, after, nowMs);
+    const progress = await moveTagArticles(articleStore(c.env), before, after, nowMs);
     move = { from: `${type}/${before.slug}`, into: `${type}/${after.slug}`, ...progress };
   } else if (after.name !== before.name) {
     await renameTagRecord(c.env.KV, after, nowMs);
@@ -129,20 +122,20 @@ taxonomyRoutes.put("/api/taxonomy/entries/:type/:slug", writeRateLimit, requireA
 
 taxonomyRoutes.delete("/api/taxonomy/entries/:type/:slug", writeRateLimit, requireAdmin, async (c) => {
   const { type, slug } = entryPath(c);
-  const { result } = await edit(c, (taxonomy) => deleteEntry(taxonomy, type, slug));
+  const { result } = await edit(c, { op: "delete_entry", type, slug });
   return c.json({ deleted: result.entry });
 });
 
 taxonomyRoutes.post("/api/taxonomy/types", writeRateLimit, requireAdmin, async (c) => {
   const def = parseWith(TypeCreateSchema, await readJson(c, SMALL_BODY_MAX_BYTES));
-  const { result } = await edit(c, (taxonomy) => createType(taxonomy, def));
+  const { result } = await edit(c, { op: "create_type", def });
   return c.json({ type: result.def }, 201);
 });
 
 taxonomyRoutes.delete("/api/taxonomy/types/:type", writeRateLimit, requireAdmin, async (c) => {
   const type = c.req.param("type");
   if (!TAG_TYPE_PATTERN.test(type)) throw new ApiError(404, "not_found", `type "${type}" is not declared`);
-  const { result } = await edit(c, (taxonomy) => deleteType(taxonomy, type));
+  const { result } = await edit(c, { op: "delete_type", type });
   return c.json({ deleted: result.def });
 });
 
@@ -151,31 +144,22 @@ taxonomyRoutes.delete("/api/taxonomy/types/:type", writeRateLimit, requireAdmin,
  * 200 articles per call (store/merge.ts). `{moved, remaining, done}`: call again until `done`.
  */
 taxonomyRoutes.post("/api/tags/merge", writeRateLimit, requireAdmin, async (c) => {
-  const { from, into: intoRef } = parseWith(MergeRequestSchema, await readJson(c, SMALL_BODY_MAX_BYTES));
+  const { from, into } = parseWith(MergeRequestSchema, await readJson(c, SMALL_BODY_MAX_BYTES));
   const kv = c.env.KV;
-  const current = await loadTaxonomy(kv, ADMIN_FRESH);
-  checkIfMatch(c, current);
-  const { taxonomy } = current;
-
-  const intoEntry = taxonomy.entries[findEntry(taxonomy, intoRef.type, intoRef.slug)];
-  const intoRecord = intoEntry ? null : await getTagRecord(kv, intoRef.type, intoRef.slug);
-  const intoOwner = formerOwner(taxonomy, intoRef.type, intoRef.slug);
-  if (!intoEntry && !intoRecord && !intoOwner) throw new ApiError(404, "not_found", `no tag ${intoRef.type}/${intoRef.slug}`);
-  const into: Tag = intoEntry ? entryTag(intoEntry) : { type: intoRef.type, name: intoRecord?.name ?? intoRef.slug, slug: intoRef.slug };
-
-  const fromRecord = await getTagRecord(kv, from.type, from.slug);
-  const fromKnown =
-    fromRecord !== null ||
-    findEntry(taxonomy, from.type, from.slug) >= 0 ||
-    formerOwner(taxonomy, from.type, from.slug) !== undefined ||
-    (await listFeedEntries(kv, tagFeedKey(from), { limit: 1 })).entries.length > 0;
-  if (!fromKnown) throw new ApiError(404, "not_found", `no tag ${from.type}/${from.slug}`);
-
-  const merged = orFail(mergeTags(taxonomy, { ...from, name: fromRecord?.name }, into));
-  const saved = merged.changed ? await saveTaxonomy(kv, merged.taxonomy) : current;
-  const progress = await moveTagArticles(kv, from, merged.into, Date.now());
+  // What the tag records say; the writer decides against its document whether both tags exist.
+  const [fromRecord, intoRecord] = await Promise.all([getTagRecord(kv, from.type, from.slug), getTagRecord(kv, into.type, into.slug)]);
+  const fromHasArticles = fromRecord !== null || (await listFeedEntries(kv, tagFeedKey(from), { limit: 1 })).entries.length > 0;
+  const { saved, result } = await edit(c, {
+    op: "merge",
+    from,
+    into,
+    fromRecordName: fromRecord?.name,
+    intoRecordName: intoRecord?.name,
+    fromHasArticles,
+  });
+  const progress = await moveTagArticles(articleStore(c.env), from, result.into, Date.now());
   c.header("etag", saved.etag);
-  return c.json({ from: `${from.type}/${from.slug}`, into: merged.into, ...progress });
+  return c.json({ from: `${from.type}/${from.slug}`, into: result.into, ...progress });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -210,24 +194,22 @@ function entryNotFound(taxonomy: Taxonomy, type: string, slug: string): ApiError
 }
 
 /**
- * One read-modify-write of the document: load, check If-Match, apply a pure edit, save, and set
- * the new ETag on the answer.
+ * One edit by the taxonomy's single writer; sets the new ETag on the answer and makes the new
+ * document this isolate's memo.
  */
-async function edit<T>(c: Context<AppEnv>, change: (taxonomy: Taxonomy) => Edit<T>): Promise<{ saved: LoadedTaxonomy; result: T }> {
-  const current = await loadTaxonomy(c.env.KV, ADMIN_FRESH);
-  checkIfMatch(c, current);
-  const result = orFail(change(current.taxonomy));
-  const saved = await saveTaxonomy(c.env.KV, result.taxonomy);
+async function edit<K extends keyof EditResults>(
+  c: Context<AppEnv>,
+  request: TaxonomyEditOf<K>,
+): Promise<{ saved: LoadedTaxonomy; result: EditResults[K] }> {
+  // RPC stubs drop a method's type parameters: the answer is the one for `request.op`.
+  const answer = (await taxonomyWriter(c.env).edit(request, c.req.header("if-match"))) as WriterAnswer<EditResults[K]>;
+  if (!answer.ok) throw editError(answer.error);
+  const saved = await rememberTaxonomy(answer.value.raw);
   c.header("etag", saved.etag);
-  return { saved, result };
+  return { saved, result: answer.value.result as EditResults[K] };
 }
 
-function orFail<T>(result: Edit<T>): T & { taxonomy: Taxonomy } {
-  if (result.ok) return result.value;
-  throw editError(result.error);
-}
-
-function editError(failure: EditFailure): ApiError {
+function editError(failure: WriterFailure): ApiError {
   switch (failure.reason) {
     case "not_found":
       return new ApiError(404, "not_found", failure.message);
@@ -235,24 +217,13 @@ function editError(failure: EditFailure): ApiError {
       return new ApiError(409, "conflict", failure.message, failure.fields);
     case "invalid":
       return invalidFields(failure.fields);
+    case "precondition_failed":
+      return new ApiError(
+        412,
+        "precondition_failed",
+        "the taxonomy changed since that ETag was read; GET /api/taxonomy again and reapply the edit",
+        [{ path: "header:if-match", reason: `does not match the current ETag ${failure.etag}` }],
+        { etag: failure.etag },
+      );
   }
-}
-
-/**
- * RFC 9110 §13.1.1: `If-Match: *` matches any current document (there always is one: the
- * default); otherwise one of the listed entity tags must equal the current one by strong
- * comparison (a weak `W/"…"` never matches). No header: the edit proceeds (last writer wins).
- */
-function checkIfMatch(c: Context<AppEnv>, current: LoadedTaxonomy): void {
-  const header = c.req.header("if-match");
-  if (header === undefined || header.trim() === "*") return;
-  const tags = header.split(",").map((t) => t.trim());
-  if (tags.includes(current.etag)) return;
-  throw new ApiError(
-    412,
-    "precondition_failed",
-    "the taxonomy changed since that ETag was read; GET /api/taxonomy again and reapply the edit",
-    [{ path: "header:if-match", reason: `does not match the current ETag ${current.etag}` }],
-    { etag: current.etag },
-  );
 }

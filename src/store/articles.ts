@@ -3,12 +3,14 @@
  * knows keys; everything it reads back is validated.
  *
  * Write protocol, so that an article is either fully indexed or not visible (no transactions
- * in KV, and a Worker can die between two writes):
+ * in KV, and a Worker can die between two writes). Every write of an article goes through its
+ * writer (store/article-writer.ts), which runs them one at a time, keeps the truth about which
+ * index keys exist, and logs each write before making it:
  *   1. put the index keys the new version adds (metadata: the `rev` and time that wrote it);
  *   2. put `article:{id}` — the commit point;
- *   3. delete the index keys of the previous version that the new one no longer has;
+ *   3. delete every other index key the article held;
  *   4. bump the version of every feed it entered, changed in or left (feed-versions.ts) — once
- *      per batch (`writeArticles`), since KV takes about one write a second per key.
+ *      per batch (`applyArticleOps`), since KV takes about one write a second per key.
  * The article record is the truth: a reader accepts an index entry only when the article exists
  * and still claims that key; anything else is a write in flight or debris of a crash, skipped.
  * So a failure at any step leaves either the old version or the new one visible, never a mix:
@@ -18,7 +20,10 @@
  */
 import { type Article, ArticleSchema } from "../domain/article";
 import { parseIsoDate } from "../domain/article";
+import { ARTICLE_SHARDS, type ArticleOp, type OpOutcome, opId, shardOf } from "./article-ops";
+import type { ArticleWriter } from "./article-writer";
 import { bumpFeedVersions } from "./feed-versions";
+import { StorageUnavailable } from "./guard";
 import { ALL_FEED, type FeedKey, articleKey, idFromIndexKey, indexKey, indexPrefix, tagFeedKey } from "./keys";
 
 /** Metadata on every index key: which version of the article wrote it, and when (unix s): for repair and debugging. */
@@ -82,54 +87,60 @@ function parseStoredArticle(raw: unknown): Article | null {
   return parsed.success ? parsed.data : null;
 }
 
+const writerName = (shard: number): string => `articles-${shard}`;
+
+/** Where article writes go: KV for the feed versions, the writers for everything else. */
+export interface ArticleStore {
+  kv: KVNamespace;
+  writers: DurableObjectNamespace<ArticleWriter>;
+}
+
+export const articleStore = (env: Pick<Env, "KV" | "ARTICLE_WRITER">): ArticleStore => ({ kv: env.KV, writers: env.ARTICLE_WRITER });
+
 /**
- * Stores `next`, replacing `previous` (the version read before, or null for a new article): steps
- * 1-3 of the protocol. The caller bumps the returned feeds' versions (step 4) once for its whole
- * batch; `writeArticles` does both.
+ * Applies article operations through their writers (store/article-writer.ts): one call per shard
+ * the batch touches, then one version bump per touched feed, then one call per shard to settle
+ * the bumps that landed (a bump that failed stays logged, and the writer's alarm retries it).
+ * Outcomes come back in the order of `ops`. A KV failure in any shard answers StorageUnavailable
+ * (503) after the other shards' feeds are bumped: that shard's articles are as before.
  */
-export async function writeArticle(
-  kv: KVNamespace,
-  next: Article,
-  previous: Article | null,
-  nowMs: number,
-): Promise<{ writes: number; deletes: number; feeds: FeedKey[] }> {
-  const meta: IndexEntryMeta = { r: next.rev, w: Math.floor(nowMs / 1000) };
-  const nextKeys = indexKeysOf(next);
-  const had = new Set(previous ? indexKeysOf(previous) : []);
-  // Keys the previous version already has stay as they are: the record decides what is visible.
-  const added = nextKeys.filter((key) => !had.has(key));
-  await Promise.all(added.map((key) => kv.put(key, "", { metadata: meta })));
-  await kv.put(articleKey(next.id), JSON.stringify(next));
-  const keep = new Set(nextKeys);
-  const stale = previous ? indexKeysOf(previous).filter((key) => !keep.has(key)) : [];
-  await Promise.all(stale.map((key) => kv.delete(key)));
-  const feeds = [...new Set([...feedsOf(next), ...(previous ? feedsOf(previous) : [])])];
-  return { writes: added.length + 1, deletes: stale.length, feeds };
+export async function applyArticleOps(store: ArticleStore, ops: readonly ArticleOp[], nowMs: number): Promise<OpOutcome[]> {
+  const byShard = new Map<number, ArticleOp[]>();
+  for (const op of ops) {
+    const shard = shardOf(opId(op));
+    byShard.set(shard, [...(byShard.get(shard) ?? []), op]);
+  }
+  const shards = [...byShard.entries()].map(([shard, shardOps]) => ({ stub: store.writers.getByName(writerName(shard)), ops: shardOps }));
+  const answers = await Promise.all(shards.map(async ({ stub, ops: shardOps }) => stub.apply(shardOps, nowMs)));
+  const feeds = [...new Set(answers.flatMap((a) => a.feeds))];
+  const failedBumps = new Set(feeds.length > 0 ? await bumpFeedVersions(store.kv, feeds, nowMs) : []);
+  await Promise.all(
+    shards.map(async ({ stub }, i) => {
+      const answer = answers[i];
+      const settled = answer ? answer.feeds.filter((feed) => !failedBumps.has(feed)) : [];
+      if (answer && settled.length > 0) await stub.settle(settled, answer.seq);
+    }),
+  );
+  const failed = answers.find((a) => !a.ok);
+  if (failed) throw new StorageUnavailable("article write", failed);
+  const outcomes = new Map<string, OpOutcome>();
+  for (const answer of answers) if (answer.ok) for (const outcome of answer.outcomes) outcomes.set(outcome.id, outcome);
+  return ops.map((op) => outcomes.get(opId(op)) ?? { id: opId(op), status: "absent", tags: [] });
 }
 
-/** Writes a batch of articles, then bumps every touched feed's version once. Returns the KV writes and deletes made. */
-export async function writeArticles(
-  kv: KVNamespace,
-  batch: readonly { next: Article; prev: Article | null }[],
-  nowMs: number,
-): Promise<{ writes: number; deletes: number }> {
-  const results = await Promise.all(batch.map(({ next, prev }) => writeArticle(kv, next, prev, nowMs)));
-  const feeds = [...new Set(results.flatMap((r) => r.feeds))];
-  await bumpFeedVersions(kv, feeds, nowMs);
-  return {
-    writes: results.reduce((sum, r) => sum + r.writes, feeds.length),
-    deletes: results.reduce((sum, r) => sum + r.deletes, 0),
-  };
+/**
+ * The cron's part: every writer finishes what a dead invocation left (pending writes, unbumped
+ * feeds). One call per shard; their alarms normally got there first, and then it costs no KV operation.
+ */
+export async function sweepArticleWriters(writers: DurableObjectNamespace<ArticleWriter>): Promise<{ feeds: number; failed: number; pending: number }> {
+  const reports = await Promise.all(Array.from({ length: ARTICLE_SHARDS }, (_, shard) => writers.getByName(writerName(shard)).sweep()));
+  return reports.reduce((sum, r) => ({ feeds: sum.feeds + r.feeds, failed: sum.failed + r.failed, pending: sum.pending + r.pending }), { feeds: 0, failed: 0, pending: 0 });
 }
 
-/** Removes an article from every feed. Returns the removed article, or null if there was none. */
-export async function deleteArticle(kv: KVNamespace, id: string, nowMs: number): Promise<Article | null> {
-  const existing = await getArticle(kv, id);
-  if (!existing) return null;
-  await kv.delete(articleKey(id));
-  await Promise.all(indexKeysOf(existing).map((key) => kv.delete(key)));
-  await bumpFeedVersions(kv, feedsOf(existing), nowMs);
-  return existing;
+/** Removes an article from every feed. Returns its tags, or null if there was none. */
+export async function deleteArticle(store: ArticleStore, id: string, nowMs: number): Promise<{ id: string; tags: Article["tags"] } | null> {
+  const [outcome] = await applyArticleOps(store, [{ kind: "delete", id }], nowMs);
+  return outcome?.status === "deleted" ? { id, tags: outcome.tags } : null;
 }
 
 /**

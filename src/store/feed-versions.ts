@@ -7,7 +7,8 @@
  * The token is random, so concurrent bumps never need to read each other (no
  * read-modify-write), and whichever bump lands last names a state that includes every index
  * write made before it. KV allows about one write a second per key: a refused bump is retried
- * once and otherwise logged, and snapshots expire, which bounds how stale a feed can get.
+ * once and otherwise returned to the caller, which keeps it recorded until a later retry lands
+ * (store/article-writer.ts); snapshots also expire, which bounds how stale a feed can get.
  */
 import * as z from "zod";
 import { type FeedKey, feedVersionKey, snapshotKey } from "./keys";
@@ -30,10 +31,16 @@ export interface SnapshotMeta {
 /** A snapshot outlives its version by at most this long; old versions simply expire. */
 const SNAPSHOT_TTL_SECONDS = 15 * 60;
 
-export async function bumpFeedVersions(kv: KVNamespace, feeds: readonly FeedKey[], nowMs: number): Promise<void> {
+/**
+ * Bumps every feed's version (a refused put is retried once, a second later). Returns the feeds
+ * whose bump failed twice: the caller keeps them recorded for a later retry (the writers'
+ * alarms, store/article-writer.ts) — a feed left at its old version serves its old snapshot.
+ */
+export async function bumpFeedVersions(kv: KVNamespace, feeds: readonly FeedKey[], nowMs: number): Promise<FeedKey[]> {
   const token = `${nowMs.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
   const version: FeedVersion = { token, changed: nowMs };
   const value = JSON.stringify(version);
+  const failed: FeedKey[] = [];
   await Promise.all(
     [...new Set(feeds)].map(async (feed) => {
       // Forget first: a reader in this isolate must not reuse the old version once this write lands.
@@ -44,11 +51,13 @@ export async function bumpFeedVersions(kv: KVNamespace, feeds: readonly FeedKey[
       } catch (first) {
         await new Promise((resolve) => setTimeout(resolve, 1100));
         await kv.put(feedVersionKey(feed), value).catch((error: unknown) => {
-          console.error("feed version bump failed twice; the snapshot expires on its own", feed, first, error);
+          console.error("feed version bump failed twice; left for a retry", feed, first, error);
+          failed.push(feed);
         });
       }
     }),
   );
+  return failed;
 }
 
 /**

@@ -24,10 +24,11 @@
  * change to the feed, so a reader finds the current rendered snapshot with two reads
  * (`fv:`, then `snap:`) and never lists or re-renders an unchanged feed.
  *
- * `taxonomy` is the one key edited by read-modify-write (store/taxonomy.ts): only admins edit it,
- * rarely; concurrent edits are last-writer-wins unless the admin API's `If-Match` (the
- * document's digest as ETag) refuses an edit made from a stale copy. A merge (store/merge.ts)
- * rewrites the moved articles through the normal write protocol and deletes `tag:{type}:{from}`.
+ * `taxonomy` is the readers' copy of the document the taxonomy's writer (a Durable Object,
+ * store/taxonomy-writer.ts) holds and edits one edit at a time; it writes every result through
+ * here. `article:` and `idx:` keys are written only by the article writers
+ * (store/article-writer.ts), one write of an article at a time. A merge (store/merge.ts) retags
+ * the moved articles through them and deletes `tag:{type}:{from}`.
  *
  * `source:{sourceId}` is one upstream feed (store/sources.ts). Its metadata carries when it is next
  * due, so the cron finds due sources with `list({prefix: "source:"})` alone (one operation per

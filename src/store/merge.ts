@@ -3,9 +3,10 @@
  *
  * Contract: `moveTagArticles(kv, from, into, nowMs)` moves at most `maxArticles` articles and
  * spends at most about `opsBudget` KV operations (a Worker invocation may make 1000), then
- * answers `{moved, remaining, done}`; the caller repeats until `done`. Each article is rewritten
- * through `writeArticle` (store/articles.ts: index keys, commit, stale keys, feed versions) with
- * `from` replaced by `into` and a fresh `rev` (tags/merge.ts), keeping its `received` stamp.
+ * answers `{moved, remaining, done}`; the caller repeats until `done`. Each article is retagged by
+ * its writer (store/article-writer.ts: the version it holds, `from` replaced by `into`, a fresh
+ * `rev` (tags/merge.ts), its `received` stamp kept), so a merge racing a publisher's update or a
+ * delete never resurrects or overwrites either.
  * When nothing of `from` remains, its tag record is deleted.
  *
  * Index entries of `from` whose article no longer claims them are a write in flight, or debris of
@@ -15,16 +16,13 @@
  * Cost per moved article with t tags: about 2t + 5 KV writes (t+1 index keys, the record, one
  * stale key, t+2 feed-version bumps); plus 1 list per 1000 entries of `from`, 1 bulk read per 100
  * articles, the `into` tag record, and one final bump of every feed touched. Articles are written
- * `concurrency` at a time: feed-version bumps of one key within a second are refused by KV and
- * retried (feed-versions.ts), and the final bump names a state that includes every move.
+ * `concurrency` per writer call, each call bumping the feeds it touched once.
  */
 import type { Article } from "../domain/article";
 import type { Tag } from "../domain/tag";
-import { stampArticle } from "../ingest/normalize";
-import { type TagRef, retagArticle } from "../tags/merge";
-import { type IndexEntry, feedsOf, getArticles, indexKeysOf, listFeedEntries, writeArticle } from "./articles";
-import { bumpFeedVersions } from "./feed-versions";
-import { type FeedKey, tagFeedKey } from "./keys";
+import type { TagRef } from "../tags/merge";
+import { type ArticleStore, type IndexEntry, applyArticleOps, getArticles, indexKeysOf, listFeedEntries } from "./articles";
+import { tagFeedKey } from "./keys";
 import { deleteTagRecord, ensureTagRecords } from "./tags";
 
 export interface MoveLimits {
@@ -54,12 +52,13 @@ export interface MoveProgress {
 }
 
 export async function moveTagArticles(
-  kv: KVNamespace,
+  store: ArticleStore,
   from: TagRef,
   into: Tag,
   nowMs: number,
   limits: MoveLimits = MOVE_LIMITS,
 ): Promise<MoveProgress> {
+  const { kv } = store;
   const fromFeed = tagFeedKey(from);
   const { entries, more } = await listFeedEntries(kv, fromFeed, { limit: limits.listLimit });
   let ops = Math.max(1, Math.ceil(entries.length / 1000));
@@ -89,7 +88,6 @@ export async function moveTagArticles(
     }
   }
 
-  const touched = new Set<FeedKey>();
   const handled = new Set<string>();
   let moved = 0;
   if (moves.length > 0) {
@@ -104,42 +102,34 @@ export async function moveTagArticles(
     let cost = 0;
     while (end < moves.length && end - start < limits.concurrency) {
       const next = costOf(moves[end]!);
-      if (ops + cost + next + touched.size + 3 > limits.opsBudget && !(moved === 0 && end === start)) break;
+      if (ops + cost + next + 3 > limits.opsBudget && !(moved === 0 && end === start)) break;
       cost += next;
       end += 1;
     }
     if (end === start) break;
     const chunk = moves.slice(start, end);
     start = end;
-    // Re-read right before writing: a publisher's update since the listing is retagged, not
-    // overwritten with the version read then (KV has no compare-and-swap; this narrows the window
-    // to the time between this read and the write). An article deleted meanwhile stays deleted.
-    const fresh = await getArticles(kv, chunk.map((a) => a.id));
-    ops += 1;
-    const results = await Promise.all(
-      chunk.map(async (listed) => {
-        const prev = fresh.get(listed.id);
-        if (!prev) return { writes: 0, deletes: 0 };
-        const draft = await retagArticle(prev, from, into);
-        if (!draft) return { writes: 0, deletes: 0 };
-        const next = stampArticle(draft, prev, nowMs);
-        for (const feed of [...feedsOf(prev), ...feedsOf(next)]) touched.add(feed);
-        for (const key of indexKeysOf(prev)) handled.add(key);
-        return writeArticle(kv, next, prev, nowMs);
-      }),
-    );
-    for (const { writes, deletes } of results) ops += writes + deletes;
+    // The writer retags the version it holds: a publisher's update since the listing is
+    // retagged, not overwritten with the version read then; an article deleted meanwhile stays deleted.
+    const outcomes = await applyArticleOps(store, chunk.map((a) => ({ kind: "retag", id: a.id, from, into })), nowMs);
+    outcomes.forEach((outcome, i) => {
+      const listed = chunk[i];
+      if (outcome.status === "updated" && listed) for (const key of indexKeysOf(listed)) handled.add(key);
+    });
+    ops += cost;
     moved += chunk.length;
   }
 
-  for (const entry of debris) {
-    if (ops + touched.size + 1 > limits.opsBudget) break;
-    await kv.delete(entry.key);
-    handled.add(entry.key);
-    ops += 1;
+  // Debris goes through the writers too, so a key an article claims again meanwhile is kept.
+  const sweep = debris.slice(0, Math.max(0, limits.opsBudget - ops));
+  if (sweep.length > 0) {
+    const outcomes = await applyArticleOps(store, sweep.map((entry) => ({ kind: "debris", id: entry.id, key: entry.key })), nowMs);
+    outcomes.forEach((outcome, i) => {
+      const entry = sweep[i];
+      if (entry && outcome.status === "deleted") handled.add(entry.key);
+    });
   }
 
-  if (touched.size > 0) await bumpFeedVersions(kv, [...touched], nowMs);
   const remaining = entries.filter((e) => !handled.has(e.key)).length;
   const done = remaining === 0 && !more;
   if (done) await deleteTagRecord(kv, from);

@@ -4,15 +4,12 @@
  * Hot paths (feeds, ingest) reuse the memo for up to `TAXONOMY_MAX_AGE_MS` without reading the key:
  * a feed read then costs no taxonomy read, and another isolate sees an edit within that time (KV
  * itself takes up to a minute to propagate one). The admin API loads with `maxAgeMs: 0`, so its
- * If-Match checks always compare against the stored document; `saveTaxonomy` replaces the memo,
- * so the isolate that made an edit sees it at once.
+ * If-Match checks are made by the writer against its own copy; `rememberTaxonomy` replaces the
+ * memo, so the isolate that made an edit sees it at once.
  *
- * The document is the one key tagfeed edits by read-modify-write. That is acceptable because
- * only admins edit it, rarely; concurrent edits are last-writer-wins. The `etag` (a digest of the
- * document as served) lets the admin API honour `If-Match`, so an edit made from a stale copy is
- * refused with 412 instead of silently undoing another. (KV has no compare-and-swap: two edits
- * racing within the same moment, or across locations within KV's propagation delay, can still
- * both pass the check — the window is small for human-paced edits, not zero.)
+ * Edits never read-modify-write this key: KV has no compare-and-swap, so two edits racing would
+ * lose one. They go to one Durable Object (store/taxonomy-writer.ts) that holds the authoritative
+ * document, applies edits one at a time and writes each result through to this key for readers.
  */
 import { type Taxonomy, TaxonomySchema } from "../domain/taxonomy";
 import { DEFAULT_TAXONOMY } from "../tags/default-taxonomy";
@@ -30,6 +27,16 @@ export const TAXONOMY_MAX_AGE_MS = 30_000;
 
 let memo: ({ raw: string | null; loadedAt: number } & LoadedTaxonomy) | undefined;
 
+/** The document stored as `raw`, or the default when there is none or it no longer parses. */
+export function parseStoredTaxonomy(raw: string | null): Taxonomy {
+  if (raw === null) return DEFAULT_TAXONOMY;
+  const parsed = TaxonomySchema.safeParse(safeJson(raw));
+  // A stored document is validated on the way in; one that no longer parses falls back to the default.
+  if (parsed.success) return parsed.data;
+  console.error("stored taxonomy does not parse; serving the default", parsed.error.issues.slice(0, 5));
+  return DEFAULT_TAXONOMY;
+}
+
 export async function loadTaxonomy(kv: KVNamespace, options: { maxAgeMs?: number } = {}): Promise<LoadedTaxonomy> {
   const now = Date.now();
   if (memo && now - memo.loadedAt < (options.maxAgeMs ?? TAXONOMY_MAX_AGE_MS)) return memo;
@@ -38,21 +45,17 @@ export async function loadTaxonomy(kv: KVNamespace, options: { maxAgeMs?: number
     memo.loadedAt = now;
     return memo;
   }
-  let taxonomy = DEFAULT_TAXONOMY;
-  if (raw !== null) {
-    const parsed = TaxonomySchema.safeParse(safeJson(raw));
-    // A stored document is validated on the way in; one that no longer parses falls back to the default.
-    if (parsed.success) taxonomy = parsed.data;
-    else console.error("stored taxonomy does not parse; serving the default", parsed.error.issues.slice(0, 5));
-  }
+  const taxonomy = parseStoredTaxonomy(raw);
   memo = { raw, loadedAt: Date.now(), taxonomy, index: compileTaxonomy(taxonomy), etag: await taxonomyEtag(taxonomy) };
   return memo;
 }
 
-/** Stores a validated document and makes it this isolate's memo. Returns it as loaded. */
-export async function saveTaxonomy(kv: KVNamespace, taxonomy: Taxonomy): Promise<LoadedTaxonomy> {
-  const raw = JSON.stringify(taxonomy);
-  await kv.put(TAXONOMY_KEY, raw);
+/**
+ * After the single writer (store/taxonomy-writer.ts) stored an edit: this isolate's memo becomes
+ * that document at once, so the admin who made the edit sees it on the next request.
+ */
+export async function rememberTaxonomy(raw: string): Promise<LoadedTaxonomy> {
+  const taxonomy = parseStoredTaxonomy(raw);
   memo = { raw, loadedAt: Date.now(), taxonomy, index: compileTaxonomy(taxonomy), etag: await taxonomyEtag(taxonomy) };
   return memo;
 }
@@ -60,7 +63,7 @@ export async function saveTaxonomy(kv: KVNamespace, taxonomy: Taxonomy): Promise
 /** The document as served by `GET /api/taxonomy`: the ETag is a digest of exactly these bytes. */
 export const serializeTaxonomy = (taxonomy: Taxonomy): string => `${JSON.stringify(taxonomy, null, 2)}\n`;
 
-async function taxonomyEtag(taxonomy: Taxonomy): Promise<string> {
+export async function taxonomyEtag(taxonomy: Taxonomy): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(serializeTaxonomy(taxonomy)));
   const hex = [...new Uint8Array(digest).subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `"tx-${hex}"`;

@@ -245,6 +245,81 @@ export async function retagArticle(article: Article, from: TagRef, into: Tag): P
   return reviseDraft({ ...content, tags });
 }
 
+/**
+ * Every edit the admin API makes, as data: the taxonomy's single writer (store/taxonomy-writer.ts)
+ * applies them one at a time to the current document. `merge` carries what the route read from
+ * the tag records (their names, whether `from` still lists articles), so that which tags exist is
+ * decided against the document the merge is applied to.
+ */
+export interface EditResults {
+  create_entry: { entry: TaxonomyEntry };
+  update_entry: { entry: TaxonomyEntry; before: Tag; after: Tag };
+  delete_entry: { entry: TaxonomyEntry };
+  create_type: { def: TagTypeDef };
+  delete_type: { def: TagTypeDef };
+  import: { changed: boolean };
+  merge: { into: Tag; changed: boolean };
+}
+interface EditArgs {
+  create_entry: { input: EntryCreate };
+  update_entry: { type: string; slug: string; patch: EntryUpdate };
+  delete_entry: { type: string; slug: string };
+  create_type: { def: TagTypeDef };
+  delete_type: { type: string };
+  import: { taxonomy: Taxonomy };
+  merge: { from: TagRef; into: TagRef; fromRecordName?: string | undefined; intoRecordName?: string | undefined; fromHasArticles: boolean };
+}
+export type TaxonomyEdit = { [K in keyof EditResults]: { op: K } & EditArgs[K] }[keyof EditResults];
+export type TaxonomyEditOf<K extends keyof EditResults> = { op: K } & EditArgs[K];
+
+export function applyEdit<K extends keyof EditResults>(taxonomy: Taxonomy, edit: TaxonomyEditOf<K>): Edit<EditResults[K]>;
+export function applyEdit(taxonomy: Taxonomy, edit: TaxonomyEdit): Edit<EditResults[keyof EditResults]> {
+  switch (edit.op) {
+    case "create_entry":
+      return createEntry(taxonomy, edit.input);
+    case "update_entry":
+      return updateEntry(taxonomy, edit.type, edit.slug, edit.patch);
+    case "delete_entry":
+      return deleteEntry(taxonomy, edit.type, edit.slug);
+    case "create_type":
+      return createType(taxonomy, edit.def);
+    case "delete_type":
+      return deleteType(taxonomy, edit.type);
+    case "import":
+      return ok({ taxonomy: edit.taxonomy, changed: JSON.stringify(edit.taxonomy) !== JSON.stringify(taxonomy) });
+    case "merge":
+      return planMerge(taxonomy, edit);
+  }
+}
+
+/** `POST /api/tags/merge` against one document: both tags must exist (an entry, a record, a former slug, or articles). */
+function planMerge(taxonomy: Taxonomy, edit: TaxonomyEditOf<"merge">): Edit<{ into: Tag; changed: boolean }> {
+  const { from, into: intoRef } = edit;
+  const intoEntry = taxonomy.entries[findEntry(taxonomy, intoRef.type, intoRef.slug)];
+  const intoOwner = formerOwner(taxonomy, intoRef.type, intoRef.slug);
+  if (!intoEntry && edit.intoRecordName === undefined && !intoOwner) {
+    return err({ reason: "not_found", message: `no tag ${intoRef.type}/${intoRef.slug}` });
+  }
+  const into: Tag = intoEntry ? entryTag(intoEntry) : { type: intoRef.type, name: edit.intoRecordName ?? intoRef.slug, slug: intoRef.slug };
+  const fromKnown =
+    edit.fromRecordName !== undefined ||
+    findEntry(taxonomy, from.type, from.slug) >= 0 ||
+    formerOwner(taxonomy, from.type, from.slug) !== undefined ||
+    edit.fromHasArticles;
+  if (!fromKnown) return err({ reason: "not_found", message: `no tag ${from.type}/${from.slug}` });
+  return mergeTags(taxonomy, { ...from, name: edit.fromRecordName }, into);
+}
+
+/**
+ * RFC 9110 §13.1.1: `If-Match: *` matches any current document (there always is one: the
+ * default); otherwise one of the listed entity tags must equal the current one by strong
+ * comparison (a weak `W/"…"` never matches). No header: the edit proceeds.
+ */
+export function ifMatchPasses(header: string | undefined, etag: string): boolean {
+  if (header === undefined || header.trim() === "*") return true;
+  return header.split(",").map((t) => t.trim()).includes(etag);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** The slugs and spellings of `entry` that another entry of its type already holds. */

@@ -1,0 +1,45 @@
+/**
+ * The operations the article writers apply (store/article-writer.ts) and which writer owns an
+ * article: plain data and pure functions, shared by the writers and their callers.
+ */
+import type { Tag } from "../domain/tag";
+import type { ArticleDraft } from "../ingest/normalize";
+import type { TagRef } from "../tags/merge";
+import type { FeedKey } from "./keys";
+
+export const ARTICLE_SHARDS = 8;
+
+export type ArticleOp =
+  /** A publisher's version replaces the stored one (webhook). */
+  | { kind: "replace"; draft: ArticleDraft }
+  /** An upstream version is merged into the stored one (ingest.ts, `mergeUpstream`). */
+  | { kind: "merge"; draft: ArticleDraft; inventedDate: boolean }
+  /** Tag `from` becomes `into` (a merge or slug rename, store/merge.ts). */
+  | { kind: "retag"; id: string; from: TagRef; into: Tag }
+  | { kind: "delete"; id: string }
+  /** An index key of the article's that its record no longer claims: deleted unless it claims it again. */
+  | { kind: "debris"; id: string; key: string };
+
+export type OpStatus = "created" | "updated" | "unchanged" | "deleted" | "absent";
+
+export interface OpOutcome {
+  id: string;
+  status: OpStatus;
+  /** Tags of the record now stored (of the removed one, for a delete). */
+  tags: Tag[];
+  url?: string;
+}
+
+export type ApplyAnswer =
+  | { ok: true; outcomes: OpOutcome[]; feeds: FeedKey[]; seq: number }
+  | { ok: false; reason: "storage_unavailable"; feeds: FeedKey[]; seq: number };
+
+export const opId = (op: ArticleOp): string => ("draft" in op ? op.draft.id : op.id);
+
+/** FNV-1a of the id: which writer owns an article. */
+export function shardOf(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % ARTICLE_SHARDS;
+}
+
