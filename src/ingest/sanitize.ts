@@ -520,6 +520,9 @@ function sanitizeUrl(raw: string, base: URL | undefined, allowMailto: boolean): 
     }
     return undefined;
   }
+  // RFC 3986 §4.2: a relative reference's first segment has no colon. One that does is a
+  // scheme in disguise (`` `javascript:x` ``, `\u00A0javascript:x`), never a real link.
+  if (/^[^/?#]*:/.test(value)) return undefined;
   if (base) return absoluteUrl(value, base, allowMailto);
   if (URL_PROTOCOL_RELATIVE.test(value)) return absoluteUrl(`https:${value}`, undefined, false);
   return value;
