@@ -12,7 +12,13 @@ describe("sanitizer in workerd", () => {
     const hostile =
       '<p onclick="alert(1)">Hi <a href="jav&#x09;ascript:alert(1)">x</a><img src=x onerror=alert(1)>' +
       '<svg><script>alert(1)</script></svg><math><mtext><table><mglyph><style><img src=x onerror=alert(1)>';
-    expect(sanitizeHtml(hostile)).toBe('<p>Hi x<img src="x"></p>');
+    expect(sanitizeHtml(hostile)).toBe('<p>Hi x<img src="x"><math><mtext></mtext></math></p>');
+  });
+
+  it("keeps the vetted presentation: plain styles, SVG shapes, MathML", () => {
+    expect(sanitizeHtml('<p style="color:red;background:url(javascript:x)">x</p><svg viewbox="0 0 2 2"><circle r="1"/></svg><math><mi>x</mi></math>')).toBe(
+      '<p style="color: red">x</p><svg viewBox="0 0 2 2"><circle r="1"></circle></svg><math><mi>x</mi></math>',
+    );
   });
 
   it("resolves links against the article URL", () => {

@@ -174,3 +174,16 @@ describe("IPv6 forms that embed or hide an IPv4 address", () => {
     }
   });
 });
+
+describe("special-purpose ranges from ipaddr.js", () => {
+  it.each(["http://[3fff::1]/", "http://[5f00::1]/", "http://[2001:2::1]/", "http://[2001:10::1]/", "http://[::808:808]/", "http://192.88.99.1/"])(
+    "refuses %s",
+    (url) => expect(refusal(url)).toBe("private_address"),
+  );
+
+  it("accepts the globally reachable anycast blocks it lists apart (AS112, AMT)", () => {
+    expect(refusal("http://192.175.48.1/")).toBeUndefined();
+    expect(refusal("http://192.52.193.1/")).toBeUndefined();
+    expect(refusal("http://[2001:4:112::1]/")).toBeUndefined();
+  });
+});

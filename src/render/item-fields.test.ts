@@ -161,6 +161,10 @@ describe("text helpers", () => {
     );
   });
 
+  test("htmlToText decodes every HTML5 reference as a browser does, C1 numeric ones through windows-1252", () => {
+    expect(htmlToText("<p>don&#146;t &#150; &hearts; &Alpha;&copy &#0; &bogus; &notin; &notit;</p>")).toBe("don\u2019t \u2013 \u2665 \u0391\u00A9 \uFFFD &bogus; \u2209 \u00ACit;");
+  });
+
   test("htmlToText reads a bounded prefix without leaving half a tag or entity", () => {
     expect(htmlToText('<p>one two</p><a href="https://very.long/url">x</a>', 20)).toBe("one two");
     expect(htmlToText("<p>a &amp; b &hellip;</p>", 16)).toBe("a & b");

@@ -10,6 +10,7 @@
  */
 
 import type { Article } from "../domain/article";
+import { decodeEntities } from "../ingest/text";
 import { articleUrn, type FeedCategory, type FeedDocument, type FeedItem, type FeedPerson } from "./feed-document";
 import { escapeHtmlText, isoToEpochMs, stripInvalidChars } from "./xml";
 
@@ -201,7 +202,6 @@ const INLINE_TAGS =
 const ANY_TAG = /<[^>]*>/g;
 const SKIPPED_BLOCKS = /<(script|style|template)\b[^>]*>[\s\S]*?<\/\1\s*>|<!--[\s\S]*?-->/gi;
 const HAS_SKIPPED_BLOCK = /<(?:script|style|template|!--)/i;
-const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z][A-Za-z0-9]{1,31}));/g;
 const PARTIAL_ENTITY = /^&#?[A-Za-z0-9]*$/;
 /**
  * Runs of whitespace, and single whitespace characters other than a space: only what must change.
@@ -209,23 +209,6 @@ const PARTIAL_ENTITY = /^&#?[A-Za-z0-9]*$/;
  * times slower in V8, and a stray U+2003 in an excerpt does no harm.
  */
 const WHITESPACE_TO_COLLAPSE = /[ \t\n\v\f\r\u00A0]{2,}|[\t\n\v\f\r\u00A0]/g;
-/** The entities a sanitizer commonly leaves; others stay as written. */
-const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00A0", shy: "",
-  hellip: "\u2026", mdash: "\u2014", ndash: "\u2013", laquo: "\u00AB", raquo: "\u00BB",
-  lsquo: "\u2018", rsquo: "\u2019", ldquo: "\u201C", rdquo: "\u201D", bdquo: "\u201E",
-  copy: "\u00A9", reg: "\u00AE", trade: "\u2122", deg: "\u00B0", middot: "\u00B7", bull: "\u2022",
-  times: "\u00D7", euro: "\u20AC", thinsp: "\u2009", ensp: "\u2002", emsp: "\u2003",
-  zwj: "\u200D", zwnj: "\u200C", lrm: "\u200E", rlm: "\u200F",
-};
-
-function decodeEntity(whole: string, dec?: string, hex?: string, name?: string): string {
-  if (name !== undefined) return NAMED_ENTITIES[name] ?? whole;
-  const cp = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex ?? "", 16);
-  if (!(cp > 0 && cp <= 0x10ffff) || (cp >= 0xd800 && cp <= 0xdfff)) return "";
-  return String.fromCodePoint(cp);
-}
-
 /** Whitespace runs as single spaces, trimmed. */
 const collapseWhitespace = (s: string): string => s.replace(WHITESPACE_TO_COLLAPSE, " ").trim();
 
@@ -241,7 +224,8 @@ function htmlPrefix(html: string, max: number): string {
 
 /**
  * Readable text of an HTML fragment, at most `maxHtml` characters of it read: tags removed
- * (inline ones join, others separate words), common entities decoded, whitespace collapsed.
+ * (inline ones join, others separate words), character references decoded as a browser does
+ * (`decodeEntities`: every HTML5 named one, C1 numeric ones through windows-1252), whitespace collapsed.
  */
 export function htmlToText(html: string, maxHtml = Number.POSITIVE_INFINITY): string {
   let s = html.length > maxHtml ? htmlPrefix(html, maxHtml) : html;
@@ -249,8 +233,7 @@ export function htmlToText(html: string, maxHtml = Number.POSITIVE_INFINITY): st
     if (HAS_SKIPPED_BLOCK.test(s)) s = s.replace(SKIPPED_BLOCKS, " ");
     s = s.replace(INLINE_TAGS, "").replace(ANY_TAG, " ");
   }
-  if (s.includes("&")) s = s.replace(ENTITY, decodeEntity);
-  return collapseWhitespace(s);
+  return collapseWhitespace(decodeEntities(s));
 }
 
 /** At most `max` code units of the text, whitespace collapsed, cut at a word boundary, never inside a surrogate pair. */
