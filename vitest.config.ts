@@ -35,6 +35,8 @@ export default defineConfig({
             main: "./src/index.ts",
             wrangler: { configPath: wranglerConfigWithoutDevVars() },
             miniflare: {
+              // vitest's own runner imports node:inspector inside workerd; the Worker needs no Node APIs.
+              compatibilityFlags: ["nodejs_compat"],
               bindings: {
                 WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
                 ADMIN_TOKEN: "test-admin-token",
