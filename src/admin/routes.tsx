@@ -29,6 +29,7 @@ import { SOURCE_ID_PATTERN, type Source } from "../domain/source";
 import { TAG_SLUG_PATTERN, TAG_TYPE_PATTERN, type Tag, type TagInput } from "../domain/tag";
 import type { AppEnv } from "../env";
 import { cleanArticleUrl, deriveArticleId } from "../ingest/ids";
+import { writeRateLimit } from "../http/rate-limit";
 import { checkBearer } from "../ingest/webhook-auth";
 import { htmlDocument } from "../pages/layout";
 import { displayTimeZone } from "../routes/pages";
@@ -122,7 +123,8 @@ adminRoutes.get("/", async (c) => {
   return html(c, <SignInPage next={safeNext(c.req.query("next"))} error={c.env.ADMIN_TOKEN ? undefined : "No ADMIN_TOKEN is configured on this server: the console is off."} />);
 });
 
-adminRoutes.post("/sign-in", async (c) => {
+// Rate-limited per client like the API's writes, so the token cannot be guessed at speed.
+adminRoutes.post("/sign-in", writeRateLimit, async (c) => {
   if (!sameOrigin(c)) return html(c, <RefusedPage message="This form may only be sent from this site." />, 403);
   const form = await c.req.parseBody();
   const token = typeof form.token === "string" ? form.token.trim() : "";
