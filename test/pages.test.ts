@@ -16,8 +16,9 @@ async function submitOk(article: Record<string, unknown>): Promise<SubmitAnswer>
   return json<SubmitAnswer>(response);
 }
 
+/** Pages in English (the default is Russian: test/i18n-pages.test.ts covers the languages). */
 async function page(path: string): Promise<{ response: Response; body: string }> {
-  const response = await call(path, { redirect: "manual" });
+  const response = await call(path, { redirect: "manual", headers: { "accept-language": "en" } });
   return { response, body: await response.text() };
 }
 
@@ -73,7 +74,7 @@ describe("GET / (tag directory)", () => {
     expect(people).toContain(`href="${BASE}/tags/person"`);
     expect(people).toContain(`<a href="${BASE}/tags/person/${person?.slug}">${personName}</a>`);
     for (const format of ["rss", "atom", "json"]) expect(people).toContain(`href="${BASE}/feeds/person/${person?.slug}.${format}"`);
-    expect(people).toMatch(/Updated <time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC<\/time>/);
+    expect(people).toMatch(/Newest article: <time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d\d:\d\d UTC\+0[56]:00<\/time>/);
     expect(people).not.toContain("Алматы");
     const cities = section("city");
     expect(cities).toContain(`<a href="${BASE}/tags/city/almaty">Алматы</a>`);
@@ -112,7 +113,7 @@ describe("GET /tags/{type}/{slug}", () => {
     expect(body).toContain(`<a href="${BASE}/tags/city/almaty">Алматы</a>`);
   });
 
-  it("links an article with its own URL there, and shows a date in UTC", async () => {
+  it("links an article with its own URL there, and shows a date in the display zone with its offset", async () => {
     const topic = `Topic ${uniqueId("u")}`;
     const answer = await submitOk(
       makeArticle({ url: `https://news.example.kz/${uniqueId("n")}`, published: "2022-08-27T00:00:00+03:00", tags: [{ type: "topic", name: topic }] }),
@@ -120,7 +121,8 @@ describe("GET /tags/{type}/{slug}", () => {
     const tag = answer.articles[0]?.tags[0];
     const { body } = await page(`/tags/topic/${tag?.slug}`);
     expect(body).toContain('<a href="https://news.example.kz/');
-    expect(body).toContain('<time datetime="2022-08-26T21:00:00.000Z">26 Aug 2022, 21:00 UTC</time>');
+    // Asia/Almaty was UTC+6 in 2022.
+    expect(body).toContain('<time datetime="2022-08-26T21:00:00.000Z">27 Aug 2022, 03:00 UTC+06:00</time>');
     expect(body).toContain(`href="${BASE}/articles/${answer.articles[0]?.id}">Read here</a>`);
   });
 
@@ -201,7 +203,8 @@ describe("GET /articles/{id}", () => {
     expect(body).toContain(`<h1 lang="ru">${seed.title as string}</h1>`);
     expect(body).toContain('<div class="content" lang="ru"><p>В Алматы состоялось экспертное обсуждение');
     expect(body).toContain("Эдуард Полетаев");
-    expect(body).toContain('<time datetime="2022-08-26T21:00:00.000Z">26 Aug 2022, 21:00 UTC</time>');
+    // The article's own page keeps the publisher's offset.
+    expect(body).toContain('<time datetime="2022-08-26T21:00:00.000Z">27 Aug 2022, 00:00 UTC+03:00</time>');
     expect(body).toContain("Футляр от виолончели");
     expect(body).toContain(`<a href="${BASE}/tags/party/amanat">AMANAT</a>`);
     expect(body).toContain(`<a href="${BASE}/tags/city/almaty">Алматы</a>`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseIsoDate } from "./article";
+import { isoOffset, parseIsoDate } from "./article";
 
 describe("parseIsoDate", () => {
   it("reads dates with and without offsets; no offset is UTC", () => {
@@ -22,5 +22,16 @@ describe("parseIsoDate", () => {
 
   it("keeps years below 100 as they are", () => {
     expect(new Date(parseIsoDate("0042-03-04T00:00:00Z")!).getUTCFullYear()).toBe(42);
+  });
+});
+
+describe("isoOffset", () => {
+  it("keeps a publisher's numeric offset, not UTC", () => {
+    expect(isoOffset("2022-08-27T00:00:00+03:00")).toBe("+03:00");
+    expect(isoOffset("2022-08-27T00:00:00-0430")).toBe("-04:30");
+    expect(isoOffset("2022-08-27T00:00:00+05")).toBe("+05:00");
+    expect(isoOffset("2022-08-27T00:00:00Z")).toBeUndefined();
+    expect(isoOffset("2022-08-27T00:00:00+00:00")).toBeUndefined();
+    expect(isoOffset("2022-08-27")).toBeUndefined();
   });
 });

@@ -93,6 +93,15 @@ export function parseIsoDate(value: string): number | undefined {
   return date.getTime() - offsetMinutes * 60_000;
 }
 
+/** The numeric offset of an ISO 8601 date-time as `+03:00`; undefined for UTC (`Z`, `+00:00`) or none. */
+export function isoOffset(value: string): string | undefined {
+  const zone = ISO_DATE_PATTERN.exec(value.trim())?.[8];
+  if (zone === undefined || zone === "Z" || zone === "z") return undefined;
+  const digits = zone.slice(1).replace(":", "");
+  const offset = `${zone[0]}${digits.slice(0, 2)}:${digits.length > 2 ? digits.slice(2, 4) : "00"}`;
+  return /^[+-]00:00$/.test(offset) ? undefined : offset;
+}
+
 const ShortTextSchema = z.string().trim().max(LIMITS.shortTextLength);
 
 export const PersonSchema = z.object({
@@ -176,6 +185,8 @@ export const ArticleSchema = z.object({
   content_text: z.string().optional(),
   /** ISO 8601 UTC, millisecond precision: `2022-08-26T21:00:00.000Z`. */
   published: z.string(),
+  /** The offset `published` was written with (`+03:00`), when not UTC: pages show the publisher's time. */
+  published_offset: z.string().regex(/^[+-]\d{2}:\d{2}$/).optional(),
   updated: z.string().optional(),
   authors: z.array(PersonSchema),
   language: z.string().optional(),

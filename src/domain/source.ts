@@ -108,8 +108,70 @@ export const SourceSchema = z.object({
    * source's tag settings): an item seen unchanged is not mapped, sanitized and normalized again.
    */
   item_fingerprints: z.array(z.string().max(32)).max(1000).optional(),
+  /**
+   * Articles each recent UTC day's refreshes created: `[day since 1970, count]`, oldest first, at
+   * most DAILY_DAYS days. Kept in the record the refresh writes anyway: no extra KV operation.
+   */
+  daily_created: z.array(z.tuple([z.number().int(), z.number().int().nonnegative()])).max(8).optional(),
 });
 export type Source = z.infer<typeof SourceSchema>;
+
+/** Days `daily_created` keeps: a week, plus today's partial day. */
+export const DAILY_DAYS = 8;
+const DAY_MS = 86_400_000;
+
+/** `daily_created` after a refresh that created `created` articles at `nowMs` (pure). */
+export function tallyDaily(ring: Source["daily_created"], nowMs: number, created: number): NonNullable<Source["daily_created"]> {
+  const today = Math.floor(nowMs / DAY_MS);
+  const kept = (ring ?? []).filter(([day]) => day > today - DAILY_DAYS && day <= today);
+  const last = kept[kept.length - 1];
+  if (last && last[0] === today) return [...kept.slice(0, -1), [today, last[1] + created]];
+  return [...kept, [today, created]].slice(-DAILY_DAYS) as NonNullable<Source["daily_created"]>;
+}
+
+/** Per-day counts for the last `days` days up to `nowMs`'s, oldest first (0 where nothing was recorded). */
+export function dailySeries(ring: Source["daily_created"], nowMs: number, days: number): number[] {
+  const today = Math.floor(nowMs / DAY_MS);
+  const byDay = new Map((ring ?? []).map(([day, n]) => [day, n]));
+  return Array.from({ length: days }, (_, i) => byDay.get(today - days + 1 + i) ?? 0);
+}
+
+/**
+ * `PATCH /api/sources/{id}`: the configuration an operator may change. The URL (the id is derived
+ * from it) and the refresh state are not editable; unknown fields are refused by name.
+ */
+export const SourcePatchSchema = z.strictObject({
+  name: SourceInputSchema.shape.name,
+  tags: SourceInputSchema.shape.tags,
+  interval_minutes: SourceInputSchema.shape.interval_minutes,
+  autotag: SourceInputSchema.shape.autotag,
+  /** null goes back to every type the taxonomy marks `autotag`. */
+  autotag_types: SourceInputSchema.shape.autotag_types.unwrap().nullable().optional(),
+});
+export type SourcePatch = z.infer<typeof SourcePatchSchema>;
+
+/**
+ * The source with the patch applied; validators, fingerprints, history and failures stay (the
+ * fingerprints are salted with these settings, so items are re-tagged when they change). A new
+ * interval moves the next fetch of a healthy source to its last success plus the new interval.
+ */
+export function applySourcePatch(source: Source, patch: SourcePatch): Source {
+  const { autotag_types: types, ...rest } = patch;
+  const next: Source = { ...source };
+  if (rest.name !== undefined) next.name = rest.name;
+  if (rest.tags !== undefined) next.tags = rest.tags;
+  if (rest.autotag !== undefined) next.autotag = rest.autotag;
+  if (types === null) delete next.autotag_types;
+  else if (types !== undefined) next.autotag_types = types;
+  if (rest.interval_minutes !== undefined && rest.interval_minutes !== source.interval_minutes) {
+    next.interval_minutes = rest.interval_minutes;
+    const success = source.last_success === undefined ? undefined : Date.parse(source.last_success);
+    if (source.consecutive_failures === 0 && success !== undefined && Number.isFinite(success)) {
+      next.next_due = new Date(success + rest.interval_minutes * 60_000).toISOString();
+    }
+  }
+  return next;
+}
 
 /** The source id for a feed URL (already checked to be an absolute http(s) URL). */
 export async function sourceIdFor(url: string): Promise<string> {

@@ -5,6 +5,7 @@
 import type { Tag } from "../domain/tag";
 import { getFeedVersions } from "../store/feed-versions";
 import { tagFeedKey } from "../store/keys";
+import { newestPublished } from "../store/tag-activity";
 import { listTagRecords } from "../store/tags";
 import { loadTaxonomy } from "../store/taxonomy";
 import { findTag, tagTypeLabel } from "../tags/resolve";
@@ -14,6 +15,8 @@ export interface DirectoryTag extends Tag {
   type_label: string;
   /** ISO 8601: when the tag's feed last changed, or null if never. */
   updated: string | null;
+  /** With `newest` asked for (pages only): ISO 8601 publication time of its newest article, null when unknown. */
+  newest?: string | null;
   page: string;
   feeds: { rss: string; atom: string; json: string };
 }
@@ -24,9 +27,15 @@ export interface DirectoryGroup {
   tags: DirectoryTag[];
 }
 
-export async function loadDirectory(kv: KVNamespace, urls: SiteUrls, type?: string): Promise<DirectoryGroup[]> {
+/** Tags whose newest date one directory request may look up (one KV list each) when not memoized. */
+const NEWEST_LISTS_PER_REQUEST = 100;
+
+export async function loadDirectory(kv: KVNamespace, urls: SiteUrls, type?: string, options: { newest?: boolean } = {}): Promise<DirectoryGroup[]> {
   const [records, { index }] = await Promise.all([listTagRecords(kv, type), loadTaxonomy(kv)]);
   const versions = await getFeedVersions(kv, records.map(tagFeedKey));
+  const newest = options.newest
+    ? await newestPublished(kv, records.map((r) => ({ feed: tagFeedKey(r), token: versions.get(tagFeedKey(r))?.token })), NEWEST_LISTS_PER_REQUEST)
+    : new Map<string, number | null>();
   const groups = new Map<string, DirectoryGroup>();
   for (const record of records) {
     const label = tagTypeLabel(index, record.type);
@@ -39,6 +48,7 @@ export async function loadDirectory(kv: KVNamespace, urls: SiteUrls, type?: stri
       slug: record.slug,
       type_label: label,
       updated: changed === undefined ? null : new Date(changed).toISOString(),
+      ...(options.newest && { newest: isoOrNull(newest.get(tagFeedKey(record))) }),
       page: urls.tagPage(record),
       feeds: urls.feeds(record),
     });
@@ -48,3 +58,5 @@ export async function loadDirectory(kv: KVNamespace, urls: SiteUrls, type?: stri
   for (const group of groups.values()) group.tags.sort((a, b) => collator.compare(a.name, b.name));
   return [...groups.values()];
 }
+
+const isoOrNull = (ms: number | null | undefined): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString());

@@ -7,7 +7,7 @@
  * HTML sanitized to an allowlist, the summary reduced to plain text, tags resolved through the
  * taxonomy (the `section` becomes a `section` tag too), and a content `rev` computed.
  */
-import { type Article, type ArticleInput, ArticleSchema, LIMITS, parseIsoDate } from "../domain/article";
+import { type Article, type ArticleInput, ArticleSchema, LIMITS, isoOffset, parseIsoDate } from "../domain/article";
 import { type FieldError, type Result, err, ok } from "../domain/result";
 import type { TagInput } from "../domain/tag";
 import { type TaxonomyIndex, resolveTags } from "../tags/resolve";
@@ -88,6 +88,7 @@ export async function normalizeArticle(
     ...(contentHtml !== undefined && { content_html: contentHtml }),
     ...(contentText !== undefined && { content_text: contentText }),
     published: new Date(publishedMs).toISOString(),
+    ...withOffset(isoOffset(input.published)),
     ...(updatedMs !== undefined && { updated: new Date(updatedMs).toISOString() }),
     authors,
     ...(input.language !== undefined && { language: input.language }),
@@ -129,6 +130,8 @@ function podcastOf(input: ArticleInput): { podcast?: NonNullable<ArticleInput["p
   };
   return Object.keys(podcast).length > 0 ? { podcast } : {};
 }
+
+const withOffset = (offset: string | undefined): { published_offset?: string } => (offset === undefined ? {} : { published_offset: offset });
 
 const optional = (text: string | undefined): string | undefined => (text === undefined || text === "" ? undefined : text);
 

@@ -13,15 +13,17 @@ import { TagChips } from "./components";
 import { formatBytes, httpUrl, textParagraphs } from "./format";
 import { DateTime, FeedAlternates, Layout } from "./layout";
 import { tagFeedTitle } from "./tag";
+import { useView } from "./view";
 
 export function ArticlePage(props: { article: Article; urls: SiteUrls }) {
   const { article, urls } = props;
+  const { t } = useView();
   const lang = article.language;
   const own = httpUrl(article.url);
   const image = httpUrl(article.image);
   const firstTag = article.tags[0];
   const updated = article.updated !== undefined && article.updated !== article.published ? article.updated : undefined;
-  const title = article.title.trim() === "" ? "(untitled)" : article.title;
+  const title = article.title.trim() === "" ? t.untitled : article.title;
   return (
     <Layout
       title={`${title} — tagfeed`}
@@ -39,16 +41,16 @@ export function ArticlePage(props: { article: Article; urls: SiteUrls }) {
         <header>
           <h1 lang={lang}>{title}</h1>
           <p class="small muted">
-            Published <DateTime iso={article.published} />
+            {t.published} <DateTime iso={article.published} offset={article.published_offset} />
             {updated !== undefined && (
               <>
-                {" · Updated "}
+                {` · ${t.updated} `}
                 <DateTime iso={updated} />
               </>
             )}
             {article.authors.length > 0 && (
               <>
-                {" · By "}
+                {` · ${t.by} `}
                 {article.authors.map((author, i) => {
                   const url = httpUrl(author.url);
                   return (
@@ -63,7 +65,7 @@ export function ArticlePage(props: { article: Article; urls: SiteUrls }) {
           </p>
           {article.sources.length > 0 && (
             <p class="small muted">
-              {article.sources.length === 1 ? "Source: " : "Sources: "}
+              {article.sources.length === 1 ? `${t.source}: ` : `${t.sources}: `}
               {article.sources.map((source, i) => {
                 const url = httpUrl(source.url);
                 return (
@@ -107,7 +109,7 @@ export function ArticlePage(props: { article: Article; urls: SiteUrls }) {
 
         {article.enclosures.length > 0 && (
           <section aria-labelledby="media-heading">
-            <h2 id="media-heading">Media</h2>
+            <h2 id="media-heading">{t.media}</h2>
             {article.enclosures.map((enclosure) => (
               <EnclosureView enclosure={enclosure} />
             ))}
@@ -117,11 +119,11 @@ export function ArticlePage(props: { article: Article; urls: SiteUrls }) {
         <footer>
           {own !== undefined && (
             <p>
-              <a href={own}>Read the original article</a>
+              <a href={own}>{t.readOriginal}</a>
             </p>
           )}
           <p class="small muted">
-            As JSON: <a href={`${urls.origin}/api/articles/${encodeURIComponent(article.id)}`}>/api/articles/{article.id}</a>
+            {t.asJson}: <a href={`${urls.origin}/api/articles/${encodeURIComponent(article.id)}`}>/api/articles/{article.id}</a>
           </p>
         </footer>
       </article>
@@ -131,12 +133,13 @@ export function ArticlePage(props: { article: Article; urls: SiteUrls }) {
 
 function EnclosureView(props: { enclosure: Enclosure }) {
   const { enclosure } = props;
+  const { t } = useView();
   const url = httpUrl(enclosure.url);
   if (url === undefined) return null;
   const size = enclosure.length !== undefined && enclosure.length > 0 ? `, ${formatBytes(enclosure.length)}` : "";
   const link = (
     <a href={url} type={enclosure.type}>
-      Download ({enclosure.type}
+      {t.download} ({enclosure.type}
       {size})
     </a>
   );

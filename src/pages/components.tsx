@@ -9,19 +9,21 @@ import type { SiteUrls } from "../feeds/urls";
 import { excerpt, htmlToText } from "../render/item-fields";
 import { httpUrl } from "./format";
 import { DateTime, FeedLinks } from "./layout";
+import { useView } from "./view";
 
 /** Teaser length on list pages: a few lines on a phone. */
 const TEASER_LENGTH = 280;
 
-/** Tags of one type, each with its last update and subscribe links. */
+/** Tags of one type, each with the date of its newest article and subscribe links. */
 export function TagList(props: { tags: readonly DirectoryTag[] }) {
+  const { t } = useView();
   return (
     <ul class="plain">
       {props.tags.map((tag) => (
         <li class="item">
           <a href={tag.page}>{tag.name}</a>
           <div class="small muted">
-            {tag.updated === null ? "No articles yet" : <>Updated <DateTime iso={tag.updated} /></>}
+            {tag.newest === null || tag.newest === undefined ? t.noArticlesYet : <>{t.newestArticle}: <DateTime iso={tag.newest} /></>}
             {" · "}
             <FeedLinks name={tag.name} feeds={tag.feeds} />
           </div>
@@ -33,9 +35,10 @@ export function TagList(props: { tags: readonly DirectoryTag[] }) {
 
 /** An article's tags as links to their pages. */
 export function TagChips(props: { tags: readonly Tag[]; urls: SiteUrls; label?: string }) {
+  const { t } = useView();
   if (props.tags.length === 0) return null;
   return (
-    <ul class="tags" aria-label={props.label ?? "Tags"}>
+    <ul class="tags" aria-label={props.label ?? t.tags}>
       {props.tags.map((tag) => (
         <li>
           <a href={props.urls.tagPage(tag)}>{tag.name}</a>
@@ -59,6 +62,7 @@ export function teaserOf(article: Article, max = TEASER_LENGTH): string | undefi
 /** One article in a list: title (to the article's own URL, else its page here), date, teaser, tags. */
 export function ArticleTeaser(props: { article: Article; urls: SiteUrls }) {
   const { article, urls } = props;
+  const { t } = useView();
   const page = urls.article(article.id);
   const own = httpUrl(article.url);
   const hasBody = article.content_html !== undefined || article.content_text !== undefined;
@@ -67,7 +71,7 @@ export function ArticleTeaser(props: { article: Article; urls: SiteUrls }) {
   return (
     <li class="item">
       <h3 lang={article.language}>
-        <a href={own ?? page}>{article.title.trim() === "" ? "(untitled)" : article.title}</a>
+        <a href={own ?? page}>{article.title.trim() === "" ? t.untitled : article.title}</a>
       </h3>
       <div class="small muted">
         <DateTime iso={article.published} />
@@ -75,12 +79,12 @@ export function ArticleTeaser(props: { article: Article; urls: SiteUrls }) {
         {own !== undefined && hasBody && (
           <>
             {" · "}
-            <a href={page}>Read here</a>
+            <a href={page}>{t.readHere}</a>
           </>
         )}
       </div>
       {teaser !== undefined && <p lang={article.language}>{teaser}</p>}
-      <TagChips tags={article.tags} urls={urls} label={`Tags of this article`} />
+      <TagChips tags={article.tags} urls={urls} label={t.articleTags} />
     </li>
   );
 }

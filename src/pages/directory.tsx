@@ -6,53 +6,53 @@ import type { DirectoryGroup } from "../feeds/directory";
 import type { SiteUrls } from "../feeds/urls";
 import { TagList } from "./components";
 import { FeedAlternates, FeedLinks, Layout } from "./layout";
+import { useView } from "./view";
 
 export const ALL_FEEDS_TITLE = "tagfeed: all articles";
 
 export function DirectoryPage(props: { groups: readonly DirectoryGroup[]; urls: SiteUrls }) {
   const { groups, urls } = props;
+  const { t } = useView();
   const all = urls.feeds(undefined);
   return (
     <Layout
-      title="tagfeed — news feeds by tag"
+      title={t.directoryTitle}
       urls={urls}
       canonical={urls.home}
-      description="News articles grouped by typed tags; every tag is a feed in RSS, Atom and JSON Feed."
+      description={t.directoryDescription}
       head={<FeedAlternates title={ALL_FEEDS_TITLE} feeds={all} />}
     >
       <h1>tagfeed</h1>
-      <p>
-        News articles grouped by typed tags — parties, cities, people, topics — each served as a feed any reader can
-        subscribe to. Publishers push articles by signed webhook; upstream feeds are pulled on a schedule.
-      </p>
+      <p>{t.intro}</p>
 
       <section id="feeds" aria-labelledby="feeds-heading">
-        <h2 id="feeds-heading">Feeds</h2>
+        <h2 id="feeds-heading">{t.feeds}</h2>
         <p>
-          <strong>All articles</strong>, newest first: <FeedLinks name="all articles" feeds={all} />
+          <strong>{t.allArticles}</strong>, {t.newestFirst}: <FeedLinks name={t.allArticlesName} feeds={all} />
         </p>
         <p>
-          <a href={urls.opml} type="text/x-opml">Subscribe to all tags in your reader</a> (OPML list of every tag feed)
+          <a href={urls.opml} type="text/x-opml">{t.subscribeAll}</a> {t.opmlNote}
         </p>
       </section>
 
       <section id="subscribe" aria-labelledby="subscribe-heading">
-        <h2 id="subscribe-heading">How to subscribe</h2>
+        <h2 id="subscribe-heading">{t.howTo}</h2>
         <ol>
-          <li>Pick a tag below and copy the address of one of its feeds. RSS suits almost every reader; Atom and JSON Feed carry the same articles.</li>
-          <li>Paste it into your feed reader's “add feed” or “subscribe” box. Many readers also accept a tag's page address and find its feeds themselves.</li>
+          <li>{t.howTo1}</li>
+          <li>{t.howTo2}</li>
           <li>
-            To follow every tag at once, download the <a href={urls.opml} type="text/x-opml">OPML list</a> and import it
-            into your reader.
+            {t.howTo3a}
+            <a href={urls.opml} type="text/x-opml">{t.howTo3link}</a>
+            {t.howTo3b}
           </li>
         </ol>
       </section>
 
       <section id="tags" aria-labelledby="tags-heading">
-        <h2 id="tags-heading">Tags by type</h2>
+        <h2 id="tags-heading">{t.tagsByType}</h2>
         {groups.length === 0 ? (
           <p class="muted">
-            No articles yet. Submit one with <code>npm run submit -- test/fixtures/seed-article.json</code>.
+            {t.noArticlesYet}. <code>npm run submit -- test/fixtures/seed-article.json</code>
           </p>
         ) : (
           groups.map((group) => (
@@ -82,16 +82,15 @@ export function DirectoryPage(props: { groups: readonly DirectoryGroup[]; urls: 
 
 export function TagTypePage(props: { type: string; label: string; group: DirectoryGroup | undefined; urls: SiteUrls }) {
   const { urls, label } = props;
+  const { t } = useView();
   return (
-    <Layout title={`${label} — tagfeed`} urls={urls} canonical={urls.tagType(props.type)} description={`Every ${label} tag on tagfeed, each a feed.`}>
+    <Layout title={`${label} — tagfeed`} urls={urls} canonical={urls.tagType(props.type)} description={t.typeDescription(label)}>
       <h1>{label}</h1>
-      <p class="muted">
-        Tags of type <code>{props.type}</code>. Each is a feed: copy one of its links into your reader.
-      </p>
+      <p class="muted">{t.typeIntro(props.type)}</p>
       {props.group && props.group.tags.length > 0 ? (
         <TagList tags={props.group.tags} />
       ) : (
-        <p class="muted">No tag of this type holds articles yet.</p>
+        <p class="muted">{t.noTagOfType}</p>
       )}
     </Layout>
   );

@@ -4,14 +4,16 @@
  * (the CSP forbids it, routes/pages.tsx), one inline stylesheet, light and dark by
  * `prefers-color-scheme`.
  *
- * The chrome is English (`<html lang="en">`); content in another language says so on its own
- * element (`<article lang="ru">`), so screen readers switch voice and browsers hyphenate right.
+ * The chrome speaks the reader's language (`<html lang>`: ru, kk or en, routes/pages.tsx chooses);
+ * content in another language says so on its own element (`<h1 lang="kk">`), so screen readers
+ * switch voice and browsers hyphenate right. A skip link leads past the header to `<main>`.
  */
 import { html } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { FeedFormat, FormatUrls } from "../render/feed-document";
 import type { SiteUrls } from "../feeds/urls";
-import { formatUtcDate, machineDate } from "./format";
+import { formatDisplayDate, machineDate } from "./format";
+import { useView } from "./view";
 
 /**
  * The one stylesheet. JSX escapes `<`, `>` and `&` in `<style>` text like any text, which would
@@ -36,6 +38,9 @@ figure{margin:1rem 0}audio{width:100%}
 .content{font-size:1.05rem}.content blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid #ccc}
 .box{background:#f4f7fb;border:1px solid #d6e0ee;border-radius:8px;padding:.5rem 1rem;margin:1rem 0}
 footer.site{margin-top:2.5rem;padding-top:.75rem;border-top:1px solid #ddd}
+.skip{position:absolute;left:-999px;top:.5rem;background:#fff;padding:.5rem 1rem;border:2px solid #0b57d0;z-index:9}.skip:focus{left:.5rem}
+nav.lang{margin-left:auto}nav.lang a[aria-current]{font-weight:700;text-decoration:none;color:inherit}
+a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible,summary:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
 @media (prefers-color-scheme:dark){body{background:#121212;color:#e8e8e8}code,pre{background:#222}a{color:#8ab4f8}.muted{color:#b0b0b0}
 h2,header.site,footer.site{border-color:#333}.item{border-color:#2a2a2a}.tags a{border-color:#445}
 .box{background:#1a2230;border-color:#2c3a52}}
@@ -64,8 +69,9 @@ export interface LayoutProps {
 
 export function Layout(props: LayoutProps) {
   const { urls } = props;
+  const { lang, t, switcher, dates } = useView();
   return (
-    <html lang="en">
+    <html lang={lang}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -77,18 +83,28 @@ export function Layout(props: LayoutProps) {
         {props.head}
       </head>
       <body>
+        <a class="skip" href="#main">{t.skip}</a>
         <header class="site">
           <a class="brand" href={urls.home}>tagfeed</a>
-          <nav aria-label="Site">
+          <nav aria-label={t.siteNav}>
             <ul>
-              <li><a href={`${urls.home}#feeds`}>All feeds</a></li>
+              <li><a href={`${urls.home}#feeds`}>{t.allFeeds}</a></li>
               <li><a href={urls.opml} type="text/x-opml">OPML</a></li>
             </ul>
           </nav>
+          <nav class="lang" aria-label={t.language}>
+            <ul>
+              {switcher.map((link) => (
+                <li>
+                  <a href={link.href} hreflang={link.lang} lang={link.lang} aria-current={link.current ? "true" : undefined} rel="nofollow">{link.name}</a>
+                </li>
+              ))}
+            </ul>
+          </nav>
         </header>
-        <main>{props.children}</main>
+        <main id="main" tabindex={-1}>{props.children}</main>
         <footer class="site small muted">
-          Every tag is a feed in RSS 2.0, Atom 1.0 and JSON Feed 1.1. Dates are in UTC.
+          {t.footer} {t.datesIn(dates.timeZone)}
         </footer>
       </body>
     </html>
@@ -108,12 +124,13 @@ export function FeedAlternates(props: { title: string; feeds: FormatUrls }) {
 
 /** "RSS · Atom · JSON" subscribe links; `name` makes each link's accessible name unique. */
 export function FeedLinks(props: { name: string; feeds: FormatUrls }) {
+  const { t } = useView();
   return (
     <span class="feeds">
       {FORMATS.map((format, i) => (
         <>
           {i > 0 && " · "}
-          <a href={props.feeds[format]} type={FEED_TYPES[format]} aria-label={`${FORMAT_NAMES[format]} feed of ${props.name}`}>
+          <a href={props.feeds[format]} type={FEED_TYPES[format]} aria-label={t.feedOf(FORMAT_NAMES[format], props.name)}>
             {FORMAT_NAMES[format]}
           </a>
         </>
@@ -122,8 +139,12 @@ export function FeedLinks(props: { name: string; feeds: FormatUrls }) {
   );
 }
 
-/** A date in UTC, human-readable, with the machine-readable form in `datetime`. */
-export function DateTime(props: { iso: string }) {
+/**
+ * A date for a reader, in the display zone with its offset (or at `offset`, the publisher's own),
+ * with the machine-readable form in `datetime`.
+ */
+export function DateTime(props: { iso: string; offset?: string | undefined }) {
+  const { dates } = useView();
   const machine = machineDate(props.iso);
-  return machine === undefined ? <>{props.iso}</> : <time datetime={machine}>{formatUtcDate(props.iso)}</time>;
+  return machine === undefined ? <>{props.iso}</> : <time datetime={machine}>{formatDisplayDate(props.iso, dates, props.offset)}</time>;
 }

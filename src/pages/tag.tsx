@@ -4,6 +4,7 @@ import type { Tag } from "../domain/tag";
 import type { SiteUrls } from "../feeds/urls";
 import { ArticleTeaser } from "./components";
 import { FeedAlternates, FeedLinks, Layout } from "./layout";
+import { useView } from "./view";
 
 export interface TagPageProps {
   tag: Tag;
@@ -21,6 +22,7 @@ export const tagFeedTitle = (tag: Pick<Tag, "name">): string => `${tag.name} —
 
 export function TagPage(props: TagPageProps) {
   const { tag, urls } = props;
+  const { t } = useView();
   const feeds = urls.feeds(tag);
   const page = urls.tagPage(tag);
   return (
@@ -28,7 +30,7 @@ export function TagPage(props: TagPageProps) {
       title={`${tag.name} (${props.typeLabel}) — tagfeed`}
       urls={urls}
       canonical={page}
-      description={`News tagged ${tag.name} (${props.typeLabel}), as a web page and as RSS, Atom and JSON feeds.`}
+      description={t.tagDescription(tag.name, props.typeLabel)}
       head={<FeedAlternates title={tagFeedTitle(tag)} feeds={feeds} />}
     >
       <p class="muted small">
@@ -37,15 +39,13 @@ export function TagPage(props: TagPageProps) {
       <h1>{tag.name}</h1>
       <div class="box">
         <p>
-          <strong>Subscribe</strong>: <FeedLinks name={tag.name} feeds={feeds} />
+          <strong>{t.subscribe}</strong>: <FeedLinks name={tag.name} feeds={feeds} />
         </p>
-        <p class="small muted">
-          Copy a feed link into your feed reader (or give it this page's address: readers find the feeds themselves).
-        </p>
+        <p class="small muted">{t.subscribeHint}</p>
       </div>
-      <h2>Latest articles</h2>
+      <h2>{t.latest}</h2>
       {props.articles.length === 0 ? (
-        <p class="muted">No articles{props.newest === undefined ? " yet" : " further back"}.</p>
+        <p class="muted">{props.newest === undefined ? t.noArticles : t.noArticlesFurther}</p>
       ) : (
         <ul class="plain">
           {props.articles.map((article) => (
@@ -54,13 +54,13 @@ export function TagPage(props: TagPageProps) {
         </ul>
       )}
       {(props.older !== undefined || props.newest !== undefined) && (
-        <nav aria-label="Pages">
+        <nav aria-label={t.pages}>
           <p>
-            {props.newest !== undefined && <a href={props.newest}>Newest articles</a>}
+            {props.newest !== undefined && <a href={props.newest}>{t.newer}</a>}
             {props.newest !== undefined && props.older !== undefined && " · "}
             {props.older !== undefined && (
               <a href={props.older} rel="next">
-                Older articles
+                {t.older}
               </a>
             )}
           </p>

@@ -17,7 +17,7 @@
  * it was being refreshed stays deleted, and configuration edited meanwhile is kept.
  */
 import type { RefreshCounts, Source } from "../domain/source";
-import { fetchUrlOf } from "../domain/source";
+import { fetchUrlOf, tallyDaily } from "../domain/source";
 import { type UpstreamDraft, ingestUpstream } from "../ingest/ingest";
 import { sha256Hex } from "../ingest/ids";
 import { normalizeArticle } from "../ingest/normalize";
@@ -89,6 +89,7 @@ type RefreshState = Pick<
   | "last_counts"
   | "final_url"
   | "item_fingerprints"
+  | "daily_created"
 >;
 
 export async function refreshSource(deps: RefreshDeps, source: Source, options: { maxWriteOps: number }): Promise<{ source: Source | null; report: RefreshReport }> {
@@ -136,6 +137,7 @@ export async function refreshSource(deps: RefreshDeps, source: Source, options: 
         last_counts: processed.counts,
         // Only a document written whole may vouch for its items next time.
         item_fingerprints: complete ? processed.fingerprints : undefined,
+        daily_created: tallyDaily(source.daily_created, nowMs, processed.counts.created),
         ...(result.movedTo !== undefined && { final_url: result.movedTo }),
         ...(!complete && { next_due: new Date(nowMs).toISOString() }),
       });
@@ -247,9 +249,9 @@ function failure(source: Source, nowMs: number, status: number | string, message
 }
 
 function stateOf(source: Source): RefreshState {
-  const { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints } =
+  const { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints, daily_created } =
     source;
-  return { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints };
+  return { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints, daily_created };
 }
 
 /** Writes the state onto the source as it is now in KV (re-read), unless it was deleted meanwhile. */

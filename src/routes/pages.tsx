@@ -6,10 +6,16 @@
  *   GET /tags/{type}/{slug}    one tag: subscribe links, autodiscovery, its latest articles
  *   GET /articles/{id}         one article
  *   GET /feed.xsl              the XSLT that turns an RSS or Atom feed opened in a browser into a page
+ *   GET /lang/{ru|kk|en}       the language switch: sets the `lang` cookie, back to `?back=`
  * A non-canonical tag path answers 301 to the canonical one, as the feed routes do; an unknown tag
  * or article answers a 404 page.
+ *
+ * Pages speak Russian, Kazakh or English (pages/i18n.ts): the `lang` cookie, else Accept-Language,
+ * else DEFAULT_LANGUAGE; dates are shown in DISPLAY_TIME_ZONE with the offset, an article's own
+ * dates at the offset its publisher wrote.
  */
 import { type Context, Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
 import { etag } from "hono/etag";
 import type { Child } from "hono/jsx";
 import { secureHeaders } from "hono/secure-headers";
@@ -23,7 +29,10 @@ import { DirectoryPage, TagTypePage } from "../pages/directory";
 import { ErrorPage } from "../pages/error";
 import { FEED_XSL } from "../pages/feed-xsl";
 import { htmlDocument } from "../pages/layout";
+import { isTimeZone } from "../pages/format";
+import { LANG_COOKIE, defaultLang, isLang, negotiateLang } from "../pages/i18n";
 import { TagPage } from "../pages/tag";
+import { type View, ViewContext, makeView } from "../pages/view";
 import { resolveTagPath } from "../feeds/tag-path";
 import { ENTRY_CURSOR_PATTERN, entryCursor, getArticle, listFeedEntries, resolveEntries } from "../store/articles";
 import { tagFeedKey } from "../store/keys";
@@ -59,44 +68,74 @@ const secure = secureHeaders({
   xFrameOptions: "DENY",
 });
 
-function page(c: Context<AppEnv>, body: Child, status: ContentfulStatusCode = 200): Response | Promise<Response> {
-  if (status === 200) c.header("cache-control", PAGE_CACHE_CONTROL);
-  return c.html(htmlDocument(body), status);
+/** The display zone: DISPLAY_TIME_ZONE when Intl knows it, else UTC (and the log says why). */
+export function displayTimeZone(env: Env): string {
+  const zone = env.DISPLAY_TIME_ZONE?.trim() || "Asia/Almaty";
+  if (isTimeZone(zone)) return zone;
+  console.error(`configuration: DISPLAY_TIME_ZONE "${zone}" is not a time zone Intl knows; showing UTC`);
+  return "UTC";
 }
 
-function notFoundPage(c: Context<AppEnv>, message: string): Response | Promise<Response> {
-  return page(c, <ErrorPage urls={urlsFor(c)} title="Not found" message={message} />, 404);
+/** The view of this request: language negotiated, display zone, the switch's way back here. */
+export function viewOf(c: Context<AppEnv>): View {
+  const lang = negotiateLang(c.req.header("accept-language"), getCookie(c, LANG_COOKIE), defaultLang(c.env.DEFAULT_LANGUAGE));
+  const url = new URL(c.req.url);
+  return makeView(lang, displayTimeZone(c.env), `${url.pathname}${url.search}`);
 }
+
+function page(c: Context<AppEnv>, body: (view: View) => Child, status: ContentfulStatusCode = 200): Response | Promise<Response> {
+  if (status === 200) c.header("cache-control", PAGE_CACHE_CONTROL);
+  // The language comes from these two headers: a cache must not hand one reader's page to another.
+  c.header("vary", "Accept-Language, Cookie");
+  const view = viewOf(c);
+  c.header("content-language", view.lang);
+  return c.html(htmlDocument(<ViewContext.Provider value={view}>{body(view)}</ViewContext.Provider>), status);
+}
+
+function notFoundPage(c: Context<AppEnv>, message: (view: View) => string): Response | Promise<Response> {
+  return page(c, (view) => <ErrorPage urls={urlsFor(c)} title={view.t.notFound} message={message(view)} />, 404);
+}
+
+pageRoutes.get("/lang/:lang", (c) => {
+  const lang = c.req.param("lang");
+  if (!isLang(lang)) return c.json({ error: { status: 404, code: "not_found", message: "languages: ru, kk, en" } }, 404);
+  const back = c.req.query("back") ?? "/";
+  // Only a path on this site: never `//host` or a scheme, so the switch cannot be an open redirect.
+  const target = /^\/(?![/\\])[^\s]*$/.test(back) ? back : "/";
+  setCookie(c, LANG_COOKIE, lang, { path: "/", maxAge: 365 * 24 * 3600, sameSite: "Lax", secure: new URL(c.req.url).protocol === "https:" });
+  c.header("cache-control", "no-store");
+  return c.redirect(target, 303);
+});
 
 pageRoutes.get("/", secure, async (c) => {
   const urls = urlsFor(c);
-  const groups = await loadDirectory(c.env.KV, urls);
-  return page(c, <DirectoryPage groups={groups} urls={urls} />);
+  const groups = await loadDirectory(c.env.KV, urls, undefined, { newest: true });
+  return page(c, () => <DirectoryPage groups={groups} urls={urls} />);
 });
 
 pageRoutes.get("/tags/:type", secure, async (c) => {
   const type = c.req.param("type");
   const lowerType = type.toLowerCase();
-  if (!TAG_TYPE_PATTERN.test(lowerType)) return notFoundPage(c, "There is no such tag type.");
+  if (!TAG_TYPE_PATTERN.test(lowerType)) return notFoundPage(c, (v) => v.t.noSuchTagType);
   const urls = urlsFor(c);
   if (type !== lowerType) return c.redirect(urls.tagType(lowerType), 301);
-  const [groups, { index }] = await Promise.all([loadDirectory(c.env.KV, urls, type), loadTaxonomy(c.env.KV)]);
+  const [groups, { index }] = await Promise.all([loadDirectory(c.env.KV, urls, type, { newest: true }), loadTaxonomy(c.env.KV)]);
   const group = groups[0];
-  if (!group && taxonomyTags(index, type).length === 0) return notFoundPage(c, "There is no such tag type.");
-  return page(c, <TagTypePage type={type} label={tagTypeLabel(index, type)} group={group} urls={urls} />);
+  if (!group && taxonomyTags(index, type).length === 0) return notFoundPage(c, (v) => v.t.noSuchTagType);
+  return page(c, () => <TagTypePage type={type} label={tagTypeLabel(index, type)} group={group} urls={urls} />);
 });
 
 pageRoutes.get("/tags/:type/:slug", secure, async (c) => {
   const urls = urlsFor(c);
   const { index } = await loadTaxonomy(c.env.KV);
   const resolved = await resolveTagPath(c.env.KV, index, c.req.param("type"), c.req.param("slug"));
-  if (!resolved.ok) return notFoundPage(c, "No tag is known by that name.");
+  if (!resolved.ok) return notFoundPage(c, (v) => v.t.noSuchTag);
   const path = resolved.value;
   if (path.kind === "redirect") return c.redirect(`${urls.tagPage(path.tag)}${new URL(c.req.url).search}`, 301);
 
   const after = c.req.query("after");
   if (after !== undefined && !ENTRY_CURSOR_PATTERN.test(after)) {
-    return page(c, <ErrorPage urls={urls} title="Bad page link" message="That page cursor is not one of ours." />, 400);
+    return page(c, (v) => <ErrorPage urls={urls} title={v.t.badCursor} message={v.t.badCursorMessage} />, 400);
   }
   const feed = tagFeedKey(path.tag);
   const { entries, more } = await listFeedEntries(c.env.KV, feed, { limit: TAG_PAGE_SIZE, after });
@@ -108,8 +147,7 @@ pageRoutes.get("/tags/:type/:slug", secure, async (c) => {
     path.tag.name ?? articles.flatMap((a) => a.tags).find((t) => t.type === type && t.slug === slug)?.name ?? slug;
   const tag: Tag = { type, slug, name };
   const pageUrl = urls.tagPage(tag);
-  return page(
-    c,
+  return page(c, () => (
     <TagPage
       tag={tag}
       typeLabel={tagTypeLabel(index, type)}
@@ -117,15 +155,15 @@ pageRoutes.get("/tags/:type/:slug", secure, async (c) => {
       older={more && last ? `${pageUrl}?after=${encodeURIComponent(entryCursor(feed, last))}` : undefined}
       newest={after === undefined ? undefined : pageUrl}
       urls={urls}
-    />,
-  );
+    />
+  ));
 });
 
 pageRoutes.get("/articles/:id", secure, async (c) => {
   const id = c.req.param("id");
   const article = ARTICLE_ID_PATTERN.test(id) ? await getArticle(c.env.KV, id) : null;
-  if (!article) return notFoundPage(c, "No article has that id. It may have been removed.");
-  return page(c, <ArticlePage article={article} urls={urlsFor(c)} />);
+  if (!article) return notFoundPage(c, (v) => v.t.noSuchArticle);
+  return page(c, () => <ArticlePage article={article} urls={urlsFor(c)} />);
 });
 
 /**

@@ -6,6 +6,10 @@
  *                                     idempotent, and OPML re-imports rely on it)
  *   GET    /api/sources               every source with its refresh state
  *   GET    /api/sources/{id}          one source
+ *   PATCH  /api/sources/{id}          edit its settings {name?, tags?, interval_minutes?, autotag?,
+ *                                     autotag_types? (null: the taxonomy's default)}; the refresh
+ *                                     state (validators, failures, history) stays → the source
+ *   GET    /api/sources/opml          every source as an OPML 2.0 subscription list
  *   DELETE /api/sources/{id}          remove it (its articles stay)
  *   POST   /api/sources/{id}/refresh  refresh now, whatever its schedule → {source, refresh}
  *   POST   /api/sources/opml          import an OPML subscription list (text/x-opml, application/xml,
@@ -17,7 +21,8 @@
 import { Hono } from "hono";
 import type { z } from "zod";
 import type { FieldError } from "../domain/result";
-import { SOURCE_ID_PATTERN, type Source, SourceInputSchema, newSource, sourceIdFor } from "../domain/source";
+import { SOURCE_ID_PATTERN, type Source, SourceInputSchema, SourcePatchSchema, applySourcePatch, newSource, sourceIdFor } from "../domain/source";
+import { renderSourcesOpml } from "../admin/opml";
 import type { AppEnv } from "../env";
 import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
 import { ApiError, invalidFields } from "../http/errors";
@@ -120,7 +125,36 @@ interface OpmlOutcome {
   reason?: string;
 }
 
+sourceRoutes.get("/opml", async (c) => {
+  const { sources } = await listSources(c.env.KV);
+  return c.body(renderSourcesOpml(sources), 200, {
+    "content-type": "text/x-opml; charset=utf-8",
+    "content-disposition": 'attachment; filename="tagfeed-sources.opml"',
+    "cache-control": "no-store",
+  });
+});
+
 sourceRoutes.get("/:id", async (c) => c.json(await found(c.env, c.req.param("id"))));
+
+sourceRoutes.patch("/:id", async (c) => {
+  requireJson(c.req.raw);
+  const body = parseJsonBody(await readBodyLimited(c.req.raw, JSON_BODY_MAX));
+  const parsed = SourcePatchSchema.safeParse(body);
+  if (!parsed.success) {
+    throw invalidFields(
+      parsed.error.issues.flatMap((issue) =>
+        issue.code === "unrecognized_keys"
+          ? issue.keys.map((key) => ({ path: joinPath("", [...issue.path, key]), reason: "is not a setting that can be changed (the URL and the refresh state are not editable)" }))
+          : [toFieldError(issue)],
+      ),
+    );
+  }
+  const source = await found(c.env, c.req.param("id"));
+  // A refresh running now re-reads the record before saving its state (refresh-source.ts), so it keeps this edit.
+  const next = applySourcePatch(source, parsed.data);
+  await putSource(c.env.KV, next);
+  return c.json(next);
+});
 
 sourceRoutes.delete("/:id", async (c) => {
   const id = validId(c.req.param("id"));

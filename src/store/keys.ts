@@ -80,6 +80,14 @@ export function idFromIndexKey(feed: FeedKey, key: string): string | undefined {
   return colon === TIME_WIDTH ? rest.slice(colon + 1) : undefined;
 }
 
+/** The published time (unix ms) an index key of `feed` is sorted by, or undefined for a foreign key. */
+export function publishedMsOfIndexKey(feed: FeedKey, key: string): number | undefined {
+  const prefix = indexPrefix(feed);
+  if (!key.startsWith(prefix) || key.charAt(prefix.length + TIME_WIDTH) !== ":") return undefined;
+  const inverted = Number(key.slice(prefix.length, prefix.length + TIME_WIDTH));
+  return Number.isInteger(inverted) ? MAX_TIME - inverted : undefined;
+}
+
 /** The feed and article id of any index key, or undefined for a key that is not one (as idFromIndexKey reads it). */
 export function parseIndexKey(key: string): { feed: FeedKey; id: string } | undefined {
   const match = /^idx:([^:]+):\d{13}:(.+)$/.exec(key);
