@@ -2,6 +2,7 @@
 import type { Article } from "../domain/article";
 import type { Tag } from "../domain/tag";
 import type { SiteUrls } from "../feeds/urls";
+import { CombinationLinks } from "./combinations";
 import { ArticleTeaser } from "./components";
 import { FeedAlternates, FeedLinks, Layout } from "./layout";
 
@@ -43,6 +44,7 @@ export function TagPage(props: TagPageProps) {
           Copy a feed link into your feed reader (or give it this page's address: readers find the feeds themselves).
         </p>
       </div>
+      <CombinationLinks tag={tag} articles={props.articles} urls={urls} />
       <h2>Latest articles</h2>
       {props.articles.length === 0 ? (
         <p class="muted">No articles{props.newest === undefined ? " yet" : " further back"}.</p>
