@@ -89,6 +89,9 @@ describe("combination feeds", () => {
     const served = await call("/feeds/city/almaty+party/amanat.rss");
     expect(served.status).toBe(200);
     expect(await served.text()).toContain("seed-amanat-platform-2022-08-27");
+    const page = await (await call("/tags/party/amanat")).text();
+    expect(page).toContain("AMANAT in Алматы");
+    expect(page).toContain('href="http://tagfeed.test/feeds/city/almaty+party/amanat.rss"');
   });
 
   it("answer 404 for unknown tags and for more than three tags", async () => {
