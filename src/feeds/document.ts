@@ -74,6 +74,7 @@ export function buildFeedDocument(page: FeedPage, urls: SiteUrls): FeedDocument 
       ...(page.after !== undefined && { first: urls.feeds(subject, query) }),
       ...(page.next !== undefined && { next: urls.feeds(subject, { ...query, after: page.next }) }),
       stylesheet: { rss: urls.stylesheet, atom: urls.stylesheet },
+      ...(urls.hubs.length > 0 && { hubs: urls.hubs }),
     },
     author: { name: SERVICE_NAME, url: urls.home },
     generator: { name: SERVICE_NAME, uri: urls.home },

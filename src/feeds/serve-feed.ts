@@ -112,7 +112,7 @@ export async function serveFeed(
   }
 
   const token = version?.token ?? "none";
-  const variantText = [RENDER_REVISION, request.format, request.limit, request.after ?? "", request.urls.origin].join("\n");
+  const variantText = [RENDER_REVISION, request.format, request.limit, request.after ?? "", request.urls.origin, request.urls.hubs.join(" ")].join("\n");
   const memoryKey = `${feed}\n${variantText}\n${token}`;
   const inMemory = recentlyServed.get(memoryKey);
   if (inMemory) return { ...inMemory, layer: "memory" };

@@ -25,6 +25,8 @@ export function combinationOrder<T extends TagRef>(tags: readonly T[]): T[] {
 
 export interface SiteUrls {
   origin: string;
+  /** WebSub hubs every feed advertises (WEBSUB_HUBS), possibly none. */
+  hubs: readonly string[];
   home: string;
   /** Feed of a tag (or every article when tag is undefined) in one format, with paging query. */
   feed(subject: FeedSubject, format: FeedFormat, query?: FeedQuery): string;
@@ -41,7 +43,7 @@ export interface FeedQuery {
   after?: string;
 }
 
-export function siteUrls(origin: string): SiteUrls {
+export function siteUrls(origin: string, hubs: readonly string[] = []): SiteUrls {
   const base = origin.replace(/\/+$/, "");
   const feedPath = (subject: FeedSubject): string => {
     if (subject === undefined) return `${base}/feeds/all`;
@@ -58,6 +60,7 @@ export function siteUrls(origin: string): SiteUrls {
   const feed = (tag: FeedSubject, format: FeedFormat, query?: FeedQuery) => `${feedPath(tag)}.${format}${queryString(query)}`;
   return {
     origin: base,
+    hubs,
     home: `${base}/`,
     feed,
     feeds: (tag, query) => ({ rss: feed(tag, "rss", query), atom: feed(tag, "atom", query), json: feed(tag, "json", query) }),

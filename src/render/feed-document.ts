@@ -35,6 +35,8 @@ export interface FeedLinks {
   readonly previous?: FormatUrls;
   /** Older entries: RSS/Atom `rel="next"`, JSON Feed `next_url`. */
   readonly next?: FormatUrls;
+  /** WebSub hubs (W3C WebSub §4): RSS/Atom `rel="hub"`, JSON Feed `hubs`. */
+  readonly hubs?: readonly string[];
   /** RFC 5005 §4 archived feeds. */
   readonly prevArchive?: FormatUrls;
   /** XSLT for the browser view: `<?xml-stylesheet type="text/xsl" href="..."?>`. */

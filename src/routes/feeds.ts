@@ -178,7 +178,12 @@ async function respond(
     (work) => c.executionCtx.waitUntil(work),
   );
   if (!served) throw notFound();
+  const urls = urlsFor(c);
+  // WebSub §4: the topic (this feed's canonical URL) and its hubs, in Link headers as in the feed.
+  const self = urls.feed(combination ?? tag, format, { limit, ...(after !== undefined && { after }) });
+  const link: Record<string, string> = urls.hubs.length === 0 ? {} : { link: [...urls.hubs.map((hub) => `<${hub}>; rel="hub"`), `<${self}>; rel="self"`].join(", ") };
   const headers = {
+    ...link,
     "content-type": format !== "json" && isBrowserNavigation(c.req.header("accept")) ? BROWSER_XML_TYPE : served.contentType,
     vary: "Accept",
     etag: served.etag,
