@@ -8,6 +8,7 @@ import { tagFeedKey } from "../store/keys";
 import { getDirectoryDocument, getTagSetToken, listTagRecords, putDirectoryDocument } from "../store/tags";
 import { loadTaxonomy } from "../store/taxonomy";
 import { findTag, tagTypeLabel } from "../tags/resolve";
+import { BoundedLru } from "./bounded-lru";
 import type { SiteUrls } from "./urls";
 
 export interface DirectoryTag extends Tag {
@@ -47,7 +48,32 @@ const collator = new Intl.Collator(["ru", "kk", "en"]);
 let memo: { token: string; doc: DirectoryDocument } | undefined;
 
 export async function loadDirectory(kv: KVNamespace, urls: SiteUrls, type?: string): Promise<DirectoryGroup[]> {
-  const doc = await directoryDocument(kv);
+  return directoryGroups((await directoryDocument(kv)).doc, urls, type);
+}
+
+/**
+ * A directory rendering (`variant` names it: "api", "opml"), kept in this isolate per document,
+ * origin and type: a warm request costs one KV read and no rendering.
+ */
+export async function renderDirectory(
+  kv: KVNamespace,
+  urls: SiteUrls,
+  variant: string,
+  render: (groups: DirectoryGroup[]) => string,
+  type?: string,
+): Promise<string> {
+  const { token, doc } = await directoryDocument(kv);
+  const key = `${token}\n${doc.builtAt}\n${urls.origin}\n${variant}\n${type ?? ""}`;
+  const hit = renderedDirectories.get(key);
+  if (hit !== undefined) return hit;
+  const body = render(directoryGroups(doc, urls, type));
+  renderedDirectories.set(key, body);
+  return body;
+}
+
+const renderedDirectories = new BoundedLru<string>(20, 16 * 1024 * 1024, (body) => body.length * 2);
+
+function directoryGroups(doc: DirectoryDocument, urls: SiteUrls, type: string | undefined): DirectoryGroup[] {
   const groups = type === undefined ? doc.groups : doc.groups.filter((g) => g.type === type);
   return groups.map((group) => ({
     type: group.type,
@@ -64,21 +90,21 @@ export async function loadDirectory(kv: KVNamespace, urls: SiteUrls, type?: stri
   }));
 }
 
-async function directoryDocument(kv: KVNamespace): Promise<DirectoryDocument> {
+async function directoryDocument(kv: KVNamespace): Promise<{ token: string; doc: DirectoryDocument }> {
   const token = await getTagSetToken(kv);
   const now = Date.now();
   const fresh = (doc: DirectoryDocument | undefined): doc is DirectoryDocument => doc !== undefined && now - doc.builtAt < DIRECTORY_REFRESH_MS;
-  if (memo?.token === token && fresh(memo.doc)) return memo.doc;
+  if (memo?.token === token && fresh(memo.doc)) return memo;
   const stored = parseDirectory(await getDirectoryDocument(kv, token));
   if (fresh(stored)) {
     memo = { token, doc: stored };
-    return stored;
+    return memo;
   }
   const doc = await buildDirectory(kv, now);
   memo = { token, doc };
   // Several isolates may rebuild at once: KV's one write a second per key may refuse the later ones, harmlessly.
   await putDirectoryDocument(kv, token, JSON.stringify(doc)).catch((error: unknown) => console.error("directory document not saved", error));
-  return doc;
+  return memo;
 }
 
 function parseDirectory(text: string | null): DirectoryDocument | undefined {
