@@ -365,16 +365,25 @@ if (want("app")) {
   const firstRender = await get(feedPath);
   const snapshot = await get(feedPath);
   const healthz = await get("/healthz");
+  // The directory at 1,000 tags: 100 articles of 10 new tags each; the first request builds its document.
+  for (let batch = 0; batch < 10; batch++) {
+    await post(Array.from({ length: 10 }, (_, i) => ({ ...webhookInput(10_000 + batch * 10 + i), tags: Array.from({ length: 10 }, (_, j) => ({ type: "person", name: `Bench person ${batch * 100 + i * 10 + j}` })) })));
+  }
+  const directoryBuild = await get("/api/tags");
+  const directory = { build: directoryBuild, apiTags: await get("/api/tags"), opml: await get("/opml"), home: await get("/") };
   log("app in-process");
   const rows = await compare(
     [
       { name: "GET /healthz", fn: () => app.request("http://127.0.0.1/healthz", {}, env, ctx).then((r) => r.arrayBuffer()) },
       { name: `GET ${feedPath} (snapshot layer)`, fn: () => app.request(`http://127.0.0.1${feedPath}`, {}, env, ctx).then((r) => r.arrayBuffer()) },
+      { name: "GET /api/tags (1,000+ tags, warm)", fn: () => app.request("http://127.0.0.1/api/tags", {}, env, ctx).then((r) => r.arrayBuffer()) },
+      { name: "GET /opml (1,000+ tags, warm)", fn: () => app.request("http://127.0.0.1/opml", {}, env, ctx).then((r) => r.arrayBuffer()) },
+      { name: "GET / (1,000+ tags, warm)", fn: () => app.request("http://127.0.0.1/", {}, env, ctx).then((r) => r.arrayBuffer()) },
     ],
     { rounds: ROUNDS, budgetMs: BUDGET },
   );
   const sumOps = (c) => (c.reads ?? 0) + (c.bulk_reads ?? 0) + (c.lists ?? 0) + (c.writes ?? 0) + (c.deletes ?? 0);
-  results.app = { feedPath, perArticleFirst: perArticle[0], perArticleLater: perArticle[perArticle.length - 1], perArticleOps: perArticle.map(sumOps), firstRender, snapshot, healthz, rows, kvKeys: kv.size };
+  results.app = { feedPath, perArticleFirst: perArticle[0], perArticleLater: perArticle[perArticle.length - 1], perArticleOps: perArticle.map(sumOps), firstRender, snapshot, healthz, directory, rows, kvKeys: kv.size };
 }
 
 writeFileSync(outFile, JSON.stringify(results, null, 1));

@@ -5,13 +5,20 @@
 import type { Article } from "../domain/article";
 import type { Tag } from "../domain/tag";
 import { type FeedDocument, type FeedItem, feedUrn } from "../render/feed-document";
-import type { SiteUrls } from "./urls";
+import type { FeedSubject, SiteUrls } from "./urls";
 
 export const SERVICE_NAME = "tagfeed";
 
 export interface FeedPage {
-  /** The tag, or undefined for the feed of every article. */
+  /** The tag, or undefined for the feed of every article (and for a combination). */
   tag: Tag | undefined;
+  /** A combination feed's tags (2-3, canonical order): the articles holding all of them. */
+  combination?: readonly Tag[];
+  /**
+   * Set when the page stopped before it was full because its scan budget ran out (combination
+   * feeds): `next` continues where it stopped, and the feed says so.
+   */
+  partial?: boolean;
   /** Display label of the tag's type ("Cities"). */
   typeLabel?: string;
   articles: readonly Article[];
@@ -24,12 +31,26 @@ export interface FeedPage {
   changedMs: number;
 }
 
+/** A combination's display name: "AMANAT + Алматы". */
+export const combinationName = (tags: readonly Pick<Tag, "name">[]): string => tags.map((t) => t.name).join(" + ");
+
 export function buildFeedDocument(page: FeedPage, urls: SiteUrls): FeedDocument {
-  const { tag } = page;
-  const title = tag ? `${tag.name} — ${SERVICE_NAME}` : `${SERVICE_NAME}: all articles`;
-  const description = tag
-    ? `News tagged ${tag.name} (${page.typeLabel ?? tag.type}), newest first.`
-    : "Every article tagfeed holds, newest first.";
+  const { tag, combination } = page;
+  const subject: FeedSubject = combination ?? tag;
+  const title = combination
+    ? `${combinationName(combination)} — ${SERVICE_NAME}`
+    : tag
+      ? `${tag.name} — ${SERVICE_NAME}`
+      : `${SERVICE_NAME}: all articles`;
+  const stopped = page.partial
+    ? " This page stopped early, within its cost budget: the next page continues where it stopped."
+    : "";
+  const description =
+    (combination
+      ? `News tagged ${combination.map((t) => t.name).join(" and ")}, all at once, newest first.`
+      : tag
+        ? `News tagged ${tag.name} (${page.typeLabel ?? tag.type}), newest first.`
+        : "Every article tagfeed holds, newest first.") + stopped;
   // A feed states a language only when every article on it states the same one: one article's
   // `kk` must not label the unlabelled rest (readers hyphenate, translate and voice by it).
   const stated = page.articles.map((a) => a.language?.toLowerCase().split("-")[0]);
@@ -41,17 +62,19 @@ export function buildFeedDocument(page: FeedPage, urls: SiteUrls): FeedDocument 
   }));
   const query = { limit: page.limit };
   return {
-    id: feedUrn(tag),
+    id: feedUrn(combination ?? tag),
     title,
     description,
     ...(languages.size === 1 && stated[0] !== undefined && { language: stated[0] }),
     updated: new Date(page.changedMs).toISOString(),
     links: {
-      self: urls.feeds(tag, { ...query, ...(page.after !== undefined && { after: page.after }) }),
-      alternate: tag ? urls.tagPage(tag) : urls.home,
-      ...(page.after !== undefined && { first: urls.feeds(tag, query) }),
-      ...(page.next !== undefined && { next: urls.feeds(tag, { ...query, after: page.next }) }),
+      self: urls.feeds(subject, { ...query, ...(page.after !== undefined && { after: page.after }) }),
+      // A combination has no page of its own: its first tag's page is the nearest.
+      alternate: combination?.[0] ? urls.tagPage(combination[0]) : tag ? urls.tagPage(tag) : urls.home,
+      ...(page.after !== undefined && { first: urls.feeds(subject, query) }),
+      ...(page.next !== undefined && { next: urls.feeds(subject, { ...query, after: page.next }) }),
       stylesheet: { rss: urls.stylesheet, atom: urls.stylesheet },
+      ...(urls.hubs.length > 0 && { hubs: urls.hubs }),
     },
     author: { name: SERVICE_NAME, url: urls.home },
     generator: { name: SERVICE_NAME, uri: urls.home },

@@ -4,25 +4,36 @@
  *      names the state of the feed;
  *   2. the bodies this isolate served lately, keyed by that version (no I/O at all);
  *   3. the Cache API, keyed by that version (free where it works; nothing on *.workers.dev);
- *   4. the KV snapshot rendered for that version (1 KV read), bytes served as they are — kept
- *      only for the first page at the default limit, the page readers poll;
- *   5. only then: list the index, read the articles (100 per bulk read), render, and save the
- *      snapshot for the next reader — unless some entry was in flight (see store/articles.ts),
- *      in which case the page is served but not saved.
+ *   4. the page's data this isolate loaded lately (the articles and cursors, no format, no host);
+ *   5. the KV snapshot of that page data (1 KV read), rendered in the asked format for the
+ *      asked origin — kept only for the first page at the default limit, the page readers poll;
+ *   6. only then: list the index, read the articles (100 per bulk read), render, and save the
+ *      page data as the snapshot for the next reader — unless some entry was in flight (see
+ *      store/articles.ts), in which case the page is served but not saved.
  * So a rendered feed costs at most two KV reads, whatever its item count, and none when warm.
+ * The snapshot holds neither format nor origin: one change of a feed costs at most one snapshot
+ * write whatever formats readers ask for, and no Host header names a KV key (the origin only
+ * enters the isolate's memory and the Cache API, which cost no KV operation).
+ * Combination feeds (combination.ts) take their version from their tags' versions (one bulk
+ * read) and are never snapshotted in KV: which combinations exist is anyone's to choose.
  */
 import type { Tag } from "../domain/tag";
+import type { Article } from "../domain/article";
 import { FEED_CONTENT_TYPES, type FeedFormat, renderFeed } from "../render";
 import { entryCursor, listFeedEntries, resolveEntries } from "../store/articles";
-import { type FeedVersion, getFeedVersion, getSnapshot, putSnapshot } from "../store/feed-versions";
+import { type FeedVersion, getFeedVersion, getFeedVersions, getSnapshot, putSnapshot } from "../store/feed-versions";
 import { ALL_FEED, type FeedKey, tagFeedKey } from "../store/keys";
 import { getTagRecord } from "../store/tags";
 import { BoundedLru } from "./bounded-lru";
+import { loadCombinationPage } from "./combination";
 import { buildFeedDocument } from "./document";
-import { DEFAULT_LIMIT, type SiteUrls } from "./urls";
+import { DEFAULT_LIMIT, type SiteUrls, combinationPath } from "./urls";
 
-/** Bump when rendering changes, so snapshots of the old renderer are not served. */
-const RENDER_REVISION = "3";
+/** Bump when rendering changes, so bodies of the old renderer are not served from memory or the Cache API. */
+const RENDER_REVISION = "4";
+
+/** Bump when the stored page data changes shape (or what goes into it), so old snapshots are not read. */
+const PAGE_SNAPSHOT_VARIANT = "page1";
 
 /** How long a feed read in this isolate may reuse the version it read last (store/feed-versions.ts). */
 const VERSION_REUSE_MS = 5_000;
@@ -39,12 +50,17 @@ const recentlyServed = new BoundedLru<ServedFeed>(100, 16 * 1024 * 1024, (served
  */
 const recentItems = new BoundedLru<string>(5000, 24 * 1024 * 1024, (fragment) => fragment.length * 2);
 
+/** Page data this isolate loaded lately, by feed, page and version: the other formats and origins of a page render from it. */
+const recentPages = new BoundedLru<StoredPage>(100, 16 * 1024 * 1024, (page) => page.size);
+
 export interface FeedRequest {
-  /** The canonical tag, or undefined for the feed of every article. */
+  /** The canonical tag, or undefined for the feed of every article (or a combination). */
   tag: Pick<Tag, "type" | "slug"> | undefined;
   /** The taxonomy's entry for it, when there is one (saves a read on a miss). */
   knownTag: Tag | undefined;
   typeLabel: string | undefined;
+  /** A combination feed's tags, canonical order (combination.ts); `tag` is then undefined. */
+  combination?: readonly Tag[];
   format: FeedFormat;
   limit: number;
   after: string | undefined;
@@ -61,13 +77,33 @@ export interface ServedFeed {
   layer: "memory" | "cache" | "snapshot" | "rendered";
 }
 
+/** A page's data, as snapshotted: everything its rendering reads that is not the request's (format, origin, taxonomy labels). */
+interface StoredPage {
+  /** The tag as the articles name it, when the taxonomy does not (its name is then theirs). */
+  tag: Tag | undefined;
+  articles: Article[];
+  next: string | undefined;
+  partial: boolean;
+  changedMs: number;
+  /** Approximate bytes, for the isolate's memory bound (not stored). */
+  size: number;
+}
+
+/** The feed key of a request: `all`, `t/{type}/{slug}` or `c/{type}/{slug}+{type}/{slug}` (a combination, never stored). */
+export function requestFeedKey(request: Pick<FeedRequest, "tag" | "combination">): FeedKey {
+  if (request.combination) return `c/${combinationPath(request.combination)}`;
+  return request.tag ? tagFeedKey(request.tag) : ALL_FEED;
+}
+
 export async function serveFeed(
   kv: KVNamespace,
   request: FeedRequest,
   defer: (work: Promise<unknown>) => void,
 ): Promise<ServedFeed | null> {
-  const feed: FeedKey = request.tag ? tagFeedKey(request.tag) : ALL_FEED;
-  const version = await getFeedVersion(kv, feed, { maxAgeMs: VERSION_REUSE_MS });
+  const feed = requestFeedKey(request);
+  const version = request.combination
+    ? await combinedVersion(kv, request.combination)
+    : await getFeedVersion(kv, feed, { maxAgeMs: VERSION_REUSE_MS });
   let tag: Tag | undefined = request.knownTag;
   if (request.tag && !version && !tag) {
     // Never changed and not in the taxonomy: a tag only if a record says so.
@@ -76,7 +112,7 @@ export async function serveFeed(
   }
 
   const token = version?.token ?? "none";
-  const variantText = [RENDER_REVISION, request.format, request.limit, request.after ?? "", request.urls.origin].join("\n");
+  const variantText = [RENDER_REVISION, request.format, request.limit, request.after ?? "", request.urls.origin, request.urls.hubs.join(" ")].join("\n");
   const memoryKey = `${feed}\n${variantText}\n${token}`;
   const inMemory = recentlyServed.get(memoryKey);
   if (inMemory) return { ...inMemory, layer: "memory" };
@@ -97,58 +133,107 @@ export async function serveFeed(
     return served;
   }
 
-  const remember = (served: ServedFeed): void => {
-    recentlyServed.set(memoryKey, served);
-    if (!cache) return;
+  const loaded = await loadPage(kv, feed, request, tag, version, token, defer);
+  const served: ServedFeed = { ...(await renderPage(loaded.page, request, tag)), layer: loaded.layer };
+  if (!loaded.complete) return served;
+  recentlyServed.set(memoryKey, served);
+  if (cache) {
     const response = new Response(served.body.slice(0), {
       headers: { etag: served.etag, "x-last-modified-ms": String(served.lastModified), "cache-control": "max-age=3600" },
     });
     defer(cache.put(cacheKey, response));
-  };
-
-  // Only the page readers poll (the first, at the default limit) is kept in KV: every other variant
-  // is anyone's to ask for, and KV writes are scarce (1000 a day on the free plan).
-  const persistent = request.after === undefined && request.limit === DEFAULT_LIMIT;
-  const snapshot = persistent ? await getSnapshot(kv, feed, variant, token) : null;
-  if (snapshot) {
-    const served: ServedFeed = {
-      body: snapshot.body,
-      etag: snapshot.meta.etag,
-      lastModified: snapshot.meta.lastModified,
-      contentType: FEED_CONTENT_TYPES[request.format],
-      layer: "snapshot",
-    };
-    remember(served);
-    return served;
   }
-
-  const rendered = await renderStoredFeed(kv, feed, request, tag, version);
-  const served: ServedFeed = { ...rendered.feed, layer: "rendered" };
-  if (rendered.complete && persistent) {
-    defer(
-      putSnapshot(kv, feed, variant, token, served.body, {
-        etag: served.etag,
-        lastModified: served.lastModified,
-        contentType: served.contentType,
-      }),
-    );
-  }
-  if (rendered.complete) remember(served);
   return served;
 }
 
-async function renderStoredFeed(
+/** A combination's version: its tags' tokens together (one bulk read); it changes whenever one of them does. */
+async function combinedVersion(kv: KVNamespace, tags: readonly Tag[]): Promise<FeedVersion | null> {
+  const keys = tags.map(tagFeedKey);
+  const versions = await getFeedVersions(kv, keys);
+  if (versions.size === 0) return null;
+  const parts = keys.map((key) => versions.get(key));
+  return {
+    token: parts.map((v) => v?.token ?? "none").join("+"),
+    changed: Math.max(0, ...parts.map((v) => v?.changed ?? 0)),
+  };
+}
+
+async function loadPage(
   kv: KVNamespace,
   feed: FeedKey,
   request: FeedRequest,
   knownTag: Tag | undefined,
   version: FeedVersion | null,
-): Promise<{ feed: Omit<ServedFeed, "layer">; complete: boolean }> {
-  const { entries, more } = await listFeedEntries(kv, feed, { limit: request.limit, after: request.after });
-  const { articles, pending } = await resolveEntries(kv, entries);
-  const last = entries[entries.length - 1];
-  let tag = knownTag;
-  if (request.tag && !tag) {
+  token: string,
+  defer: (work: Promise<unknown>) => void,
+): Promise<{ page: StoredPage; complete: boolean; layer: "snapshot" | "rendered" }> {
+  const pageKey = `${feed}\n${request.limit}\n${request.after ?? ""}\n${token}`;
+  const recent = recentPages.get(pageKey);
+  if (recent) return { page: recent, complete: true, layer: "snapshot" };
+  // Only the page readers poll (the first, at the default limit) is kept in KV: every other variant
+  // is anyone's to ask for, and KV writes are scarce (1000 a day on the free plan).
+  const persistent = !request.combination && request.after === undefined && request.limit === DEFAULT_LIMIT;
+  const snapshot = persistent ? parseStoredPage(await getSnapshot(kv, feed, PAGE_SNAPSHOT_VARIANT, token)) : undefined;
+  if (snapshot) {
+    recentPages.set(pageKey, snapshot);
+    return { page: snapshot, complete: true, layer: "snapshot" };
+  }
+  const { page, complete } = await loadStoredPage(kv, feed, request, knownTag, version);
+  if (complete) {
+    const text = JSON.stringify(page);
+    page.size = text.length * 2;
+    recentPages.set(pageKey, page);
+    if (persistent) defer(putSnapshot(kv, feed, PAGE_SNAPSHOT_VARIANT, token, text));
+  }
+  return { page, complete, layer: "rendered" };
+}
+
+/**
+ * A snapshot this module wrote, under a key naming its revision (PAGE_SNAPSHOT_VARIANT), so its
+ * articles are not validated field by field again (they were when stored); anything else is ignored.
+ */
+function parseStoredPage(text: string | null): StoredPage | undefined {
+  if (text === null) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<StoredPage>;
+    if (!Array.isArray(value.articles) || typeof value.changedMs !== "number") return undefined;
+    return {
+      tag: value.tag,
+      articles: value.articles,
+      next: typeof value.next === "string" ? value.next : undefined,
+      partial: value.partial === true,
+      changedMs: value.changedMs,
+      size: text.length * 2,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function loadStoredPage(
+  kv: KVNamespace,
+  feed: FeedKey,
+  request: FeedRequest,
+  knownTag: Tag | undefined,
+  version: FeedVersion | null,
+): Promise<{ page: StoredPage; complete: boolean }> {
+  let articles: Article[];
+  let next: string | undefined;
+  let partial = false;
+  let complete: boolean;
+  if (request.combination) {
+    const found = await loadCombinationPage(kv, request.combination, { limit: request.limit, after: request.after });
+    ({ articles, next, partial, complete } = found);
+  } else {
+    const { entries, more } = await listFeedEntries(kv, feed, { limit: request.limit, after: request.after });
+    const resolved = await resolveEntries(kv, entries);
+    articles = resolved.articles;
+    complete = resolved.pending.length === 0;
+    const last = entries[entries.length - 1];
+    next = more && last ? entryCursor(feed, last) : undefined;
+  }
+  let tag: Tag | undefined;
+  if (request.tag && !knownTag) {
     const wanted = request.tag;
     tag =
       articles.flatMap((a) => a.tags).find((t) => t.type === wanted.type && t.slug === wanted.slug) ??
@@ -157,24 +242,27 @@ async function renderStoredFeed(
   }
   const changedMs =
     version?.changed ?? Math.max(0, ...articles.map((a) => Date.parse(a.modified)).filter((ms) => Number.isFinite(ms)));
+  return { page: { tag, articles, next, partial, changedMs, size: 0 }, complete };
+}
+
+async function renderPage(page: StoredPage, request: FeedRequest, knownTag: Tag | undefined): Promise<Omit<ServedFeed, "layer">> {
   const document = buildFeedDocument(
     {
-      tag,
+      tag: request.combination ? undefined : (knownTag ?? page.tag),
+      ...(request.combination && { combination: request.combination }),
       ...(request.typeLabel !== undefined && { typeLabel: request.typeLabel }),
-      articles,
+      articles: page.articles,
       limit: request.limit,
       after: request.after,
-      next: more && last ? entryCursor(feed, last) : undefined,
-      changedMs,
+      next: page.next,
+      partial: page.partial,
+      changedMs: page.changedMs,
     },
     request.urls,
   );
   const bytes = new TextEncoder().encode(renderFeed(request.format, document, recentItems).body);
   const body = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return {
-    feed: { body, etag: await etagOf(bytes), lastModified: changedMs, contentType: FEED_CONTENT_TYPES[request.format] },
-    complete: pending.length === 0,
-  };
+  return { body, etag: await etagOf(bytes), lastModified: page.changedMs, contentType: FEED_CONTENT_TYPES[request.format] };
 }
 
 /** A strong ETag from the body's digest: equal bytes, equal tag, on any host or isolate. */

@@ -2,6 +2,7 @@
 import type { Article } from "../domain/article";
 import type { Tag } from "../domain/tag";
 import type { SiteUrls } from "../feeds/urls";
+import { CombinationLinks } from "./combinations";
 import { ArticleTeaser } from "./components";
 import { FeedAlternates, FeedLinks, Layout } from "./layout";
 import { useView } from "./view";
@@ -43,6 +44,7 @@ export function TagPage(props: TagPageProps) {
         </p>
         <p class="small muted">{t.subscribeHint}</p>
       </div>
+      <CombinationLinks tag={tag} articles={props.articles} urls={urls} />
       <h2>{t.latest}</h2>
       {props.articles.length === 0 ? (
         <p class="muted">{props.newest === undefined ? t.noArticles : t.noArticlesFurther}</p>

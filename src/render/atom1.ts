@@ -43,6 +43,7 @@ export function renderAtom1(doc: FeedDocument, cache?: ItemFragmentCache): strin
   if (doc.description.trim() !== "") out += '<subtitle type="text">' + text(doc.description) + "</subtitle>\n";
   out += "<updated>" + toRfc3339(updatedMs) + "</updated>\n";
   out += feedLink("self", links.self);
+  for (const hub of links.hubs ?? []) out += '<link rel="hub" href="' + attr(hub) + '"/>\n';
   out += '<link rel="alternate" type="text/html" href="' + attr(links.alternate) + '"/>\n';
   if (links.first !== undefined) out += feedLink("first", links.first);
   if (links.previous !== undefined) out += feedLink("previous", links.previous);

@@ -35,6 +35,8 @@ export interface FeedLinks {
   readonly previous?: FormatUrls;
   /** Older entries: RSS/Atom `rel="next"`, JSON Feed `next_url`. */
   readonly next?: FormatUrls;
+  /** WebSub hubs (W3C WebSub §4): RSS/Atom `rel="hub"`, JSON Feed `hubs`. */
+  readonly hubs?: readonly string[];
   /** RFC 5005 §4 archived feeds. */
   readonly prevArchive?: FormatUrls;
   /** XSLT for the browser view: `<?xml-stylesheet type="text/xsl" href="..."?>`. */
@@ -99,9 +101,14 @@ export function articleUrn(articleId: string): string {
   return ARTICLE_URN_PREFIX + (PLAIN_ID.test(articleId) ? articleId : encodeNss(articleId));
 }
 
-/** A stable feed id: `urn:tagfeed:feed:all`, or `urn:tagfeed:feed:city:almaty` for a tag. */
-export function feedUrn(tag?: Pick<Tag, "type" | "slug">): string {
-  return FEED_URN_PREFIX + (tag ? encodeNss(tag.type) + ":" + encodeNss(tag.slug) : "all");
+/**
+ * A stable feed id: `urn:tagfeed:feed:all`, `urn:tagfeed:feed:city:almaty` for a tag, and
+ * `urn:tagfeed:feed:city:almaty+party:amanat` for a combination (its tags in canonical order).
+ */
+export function feedUrn(tag?: Pick<Tag, "type" | "slug"> | readonly Pick<Tag, "type" | "slug">[]): string {
+  if (tag === undefined) return FEED_URN_PREFIX + "all";
+  const tags: readonly Pick<Tag, "type" | "slug">[] = Array.isArray(tag) ? tag : [tag as Pick<Tag, "type" | "slug">];
+  return FEED_URN_PREFIX + tags.map((t) => encodeNss(t.type) + ":" + encodeNss(t.slug)).join("+");
 }
 
 const publishedMs = (a: Article): number => isoToEpochMs(a.published) ?? Number.NEGATIVE_INFINITY;

@@ -66,6 +66,7 @@ export function renderJsonFeed(doc: FeedDocument, cache?: ItemFragmentCache): st
     feed_url: clean(links.self.json),
     description: doc.description.trim() === "" ? undefined : clean(doc.description),
     next_url: links.next === undefined ? undefined : clean(links.next.json),
+    hubs: links.hubs === undefined || links.hubs.length === 0 ? undefined : links.hubs.map((url) => ({ type: "WebSub", url: clean(url) })),
     icon: doc.icon === undefined ? undefined : clean(doc.icon),
     favicon: doc.favicon === undefined ? undefined : clean(doc.favicon),
     authors: [author(doc.author)],

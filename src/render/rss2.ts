@@ -50,6 +50,7 @@ export function renderRss2(doc: FeedDocument, cache?: ItemFragmentCache): string
   }
   out += "<docs>" + RSS_DOCS + "</docs>\n";
   out += atomLink("self", links.self);
+  for (const hub of links.hubs ?? []) out += '<atom:link rel="hub" href="' + attr(hub) + '"/>\n';
   if (links.first !== undefined) out += atomLink("first", links.first);
   if (links.previous !== undefined) out += atomLink("previous", links.previous);
   if (links.next !== undefined) out += atomLink("next", links.next);

@@ -2,14 +2,17 @@
  * Feed routes (CONTRACT.md, "Feeds"): public, no auth.
  *   GET /feeds/all.{rss,atom,json}
  *   GET /feeds/{type}/{slug}.{rss,atom,json}   ?limit= (1..200, default 50) &after= (paging cursor)
- * A non-canonical tag path (alias, other case, Cyrillic name, former slug) answers 301 to the
- * canonical one; an unknown tag or format 404. Conditional GET answers 304.
+ *   GET /feeds/{type}/{slug}+{type}/{slug}[+{type}/{slug}].{rss,atom,json}   articles holding all the tags
+ * A non-canonical tag path (alias, other case, Cyrillic name, former slug; for a combination also
+ * another order) answers 301 to the canonical one; an unknown tag or format 404. Conditional GET
+ * answers 304. Any query parameter but `limit` and `after` answers 400 naming it.
  */
 import { type Context, Hono } from "hono";
 import { MAX_SLUG_LENGTH, TAG_SLUG_PATTERN, TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
 import type { AppEnv } from "../env";
+import { MAX_COMBINED_TAGS } from "../feeds/combination";
 import { serveFeed } from "../feeds/serve-feed";
-import { DEFAULT_LIMIT, MAX_LIMIT, FEED_FORMATS } from "../feeds/urls";
+import { DEFAULT_LIMIT, MAX_LIMIT, FEED_FORMATS, combinationOrder, combinationPath } from "../feeds/urls";
 import { httpDate, isNotModified } from "../http/conditional";
 import { ApiError } from "../http/errors";
 import type { FeedFormat } from "../render/feed-document";
@@ -53,6 +56,49 @@ feedRoutes.get("/:type/:file", async (c) => {
   return redirect(c, resolved.value.tag, format);
 });
 
+// Combination feeds: `{type}/{slug}` parts joined by `+`, so the path has three or four segments.
+feedRoutes.get("/*", async (c) => {
+  const path = new URL(c.req.url).pathname.replace(/^\/feeds\//, "");
+  const dot = path.lastIndexOf(".");
+  if (dot < 0 || !path.includes("+")) throw notFound();
+  const format = parseFormat(path.slice(dot + 1));
+  const parts = path.slice(0, dot).split("+");
+  if (parts.length > MAX_COMBINED_TAGS) throw notFound(`a combination feed takes at most ${MAX_COMBINED_TAGS} tags`);
+  const { index } = await loadTaxonomy(c.env.KV);
+  const tags: Tag[] = [];
+  for (const part of parts) {
+    const [type, segment, ...rest] = part.split("/");
+    if (type === undefined || segment === undefined || rest.length > 0 || segment === "") throw notFound();
+    const decoded = decodeSegment(segment);
+    const found = TAG_TYPE_PATTERN.test(type) ? findTag(index, type, decoded) : undefined;
+    if (found) {
+      tags.push(found.tag);
+      continue;
+    }
+    const resolved = await resolveTagPath(c.env.KV, index, type, decoded);
+    if (!resolved.ok) throw notFound(`no feed for the tag ${type}/${segment.slice(0, 100)}`);
+    const tag = resolved.value.tag;
+    tags.push({ type: tag.type, slug: tag.slug, name: ("name" in tag ? tag.name : undefined) ?? tag.slug });
+  }
+  const unique = combinationOrder([...new Map(tags.map((t) => [`${t.type}/${t.slug}`, t])).values()]);
+  const [only] = unique;
+  if (unique.length === 1 && only) return redirect(c, only, format);
+  if (combinationPath(unique) !== path.slice(0, dot)) return redirectCombination(c, unique, format);
+  return respond(c, undefined, format, undefined, undefined, unique);
+});
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw notFound();
+  }
+}
+
+function redirectCombination(c: Context<AppEnv>, tags: readonly Tag[], format: FeedFormat): Response {
+  return c.redirect(`${urlsFor(c).feed(tags, format)}${new URL(c.req.url).search}`, 301);
+}
+
 function parseFormat(ext: string): FeedFormat {
   if (!(FEED_FORMATS as readonly string[]).includes(ext)) throw notFound("feeds come as .rss, .atom or .json");
   return ext as FeedFormat;
@@ -65,7 +111,24 @@ function redirect(c: Context<AppEnv>, tag: Pick<Tag, "type" | "slug">, format: F
   return c.redirect(`${urlsFor(c).feed(tag, format)}${url.search}`, 301);
 }
 
+/** The query parameters a feed understands; anything else is refused rather than silently ignored. */
+const FEED_QUERY_PARAMS = new Set(["limit", "after"]);
+
+/** 400 naming every query parameter outside `allowed` (a `?q=` or `?tag=` must not get the unfiltered feed back). */
+export function refuseUnknownQuery(c: Context<AppEnv>, allowed: ReadonlySet<string>): void {
+  const unknown = [...new Set(new URL(c.req.url).searchParams.keys())].filter((name) => !allowed.has(name)).map((name) => name.slice(0, 64));
+  if (unknown.length === 0) return;
+  const known = allowed.size === 0 ? "this feed takes no query parameters" : `feeds take only ${[...allowed].join(", ")}`;
+  throw new ApiError(
+    400,
+    "invalid_query",
+    `unknown query parameter${unknown.length === 1 ? "" : "s"} ${unknown.join(", ")}: ${known}`,
+    unknown.map((name) => ({ path: `query:${name}`, reason: "is not a parameter of feeds" })),
+  );
+}
+
 function pagingQuery(c: Context<AppEnv>): { limit: number; after: string | undefined } {
+  refuseUnknownQuery(c, FEED_QUERY_PARAMS);
   const rawLimit = c.req.query("limit");
   let limit = DEFAULT_LIMIT;
   if (rawLimit !== undefined) {
@@ -113,16 +176,22 @@ async function respond(
   format: FeedFormat,
   knownTag?: Tag,
   typeLabel?: string,
+  combination?: readonly Tag[],
 ): Promise<Response> {
   const { limit, after } = pagingQuery(c);
   const served = await serveFeed(
     c.env.KV,
-    { tag, knownTag, typeLabel, format, limit, after, urls: urlsFor(c) },
+    { tag, knownTag, typeLabel, ...(combination && { combination }), format, limit, after, urls: urlsFor(c) },
     (work) => c.executionCtx.waitUntil(work),
   );
   if (!served) throw notFound();
+  const urls = urlsFor(c);
+  // WebSub §4: the topic (this feed's canonical URL) and its hubs, in Link headers as in the feed.
+  const self = urls.feed(combination ?? tag, format, { limit, ...(after !== undefined && { after }) });
+  const link: Record<string, string> = urls.hubs.length === 0 ? {} : { link: [...urls.hubs.map((hub) => `<${hub}>; rel="hub"`), `<${self}>; rel="self"`].join(", ") };
   const xslView = format !== "json" && isBrowserNavigation(c.req.header("accept"));
   const headers = {
+    ...link,
     "content-type": xslView ? BROWSER_XML_TYPE : served.contentType,
     ...(xslView && { "content-security-policy": XSL_VIEW_CSP }),
     vary: "Accept",

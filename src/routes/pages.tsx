@@ -109,7 +109,7 @@ pageRoutes.get("/lang/:lang", (c) => {
 
 pageRoutes.get("/", secure, async (c) => {
   const urls = urlsFor(c);
-  const groups = await loadDirectory(c.env.KV, urls, undefined, { newest: true });
+  const groups = await loadDirectory(c.env.KV, urls);
   return page(c, () => <DirectoryPage groups={groups} urls={urls} />);
 });
 
@@ -119,7 +119,7 @@ pageRoutes.get("/tags/:type", secure, async (c) => {
   if (!TAG_TYPE_PATTERN.test(lowerType)) return notFoundPage(c, (v) => v.t.noSuchTagType);
   const urls = urlsFor(c);
   if (type !== lowerType) return c.redirect(urls.tagType(lowerType), 301);
-  const [groups, { index }] = await Promise.all([loadDirectory(c.env.KV, urls, type, { newest: true }), loadTaxonomy(c.env.KV)]);
+  const [groups, { index }] = await Promise.all([loadDirectory(c.env.KV, urls, type), loadTaxonomy(c.env.KV)]);
   const group = groups[0];
   if (!group && taxonomyTags(index, type).length === 0) return notFoundPage(c, (v) => v.t.noSuchTagType);
   return page(c, () => <TagTypePage type={type} label={tagTypeLabel(index, type)} group={group} urls={urls} />);

@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import { TAG_TYPE_PATTERN } from "../domain/tag";
 import type { AppEnv } from "../env";
-import { loadDirectory } from "../feeds/directory";
+import { renderDirectory } from "../feeds/directory";
 import { renderOpml } from "../feeds/opml";
 import { ApiError } from "../http/errors";
 import { urlsFor } from "./site";
@@ -16,16 +16,18 @@ tagRoutes.get("/api/tags", async (c) => {
   if (type !== undefined && !TAG_TYPE_PATTERN.test(type)) {
     throw new ApiError(400, "invalid_query", "type must be a tag type such as city", [{ path: "query:type", reason: "is not a tag type" }]);
   }
-  const groups = await loadDirectory(c.env.KV, urlsFor(c), type);
-  c.header("access-control-allow-origin", "*");
-  c.header("cache-control", "public, max-age=60");
-  return c.json({ tags: groups.flatMap((g) => g.tags) });
+  const body = await renderDirectory(c.env.KV, urlsFor(c), "api", (groups) => JSON.stringify({ tags: groups.flatMap((g) => g.tags) }), type);
+  return c.body(body, 200, {
+    "content-type": "application/json; charset=utf-8",
+    "access-control-allow-origin": "*",
+    "cache-control": "public, max-age=60",
+  });
 });
 
 tagRoutes.get("/opml", async (c) => {
   const urls = urlsFor(c);
-  const groups = await loadDirectory(c.env.KV, urls);
-  return c.body(renderOpml(groups.map((g) => ({ label: g.label, tags: g.tags })), urls), 200, {
+  const body = await renderDirectory(c.env.KV, urls, "opml", (groups) => renderOpml(groups.map((g) => ({ label: g.label, tags: g.tags })), urls));
+  return c.body(body, 200, {
     "content-type": "text/x-opml; charset=utf-8",
     "access-control-allow-origin": "*",
     "cache-control": "public, max-age=60",

@@ -156,19 +156,46 @@ export async function listFeedEntries(
   options: { limit: number; after?: string | undefined },
 ): Promise<{ entries: IndexEntry[]; more: boolean }> {
   const entries: IndexEntry[] = [];
+  for await (const page of scanFeedEntries(kv, feed, options.after)) {
+    for (const entry of page.entries) {
+      if (entries.length === options.limit) return { entries, more: true };
+      entries.push(entry);
+    }
+  }
+  return { entries, more: false };
+}
+
+/** One KV list page of a feed's index, as `scanFeedEntries` yields it. */
+export interface IndexScanPage {
+  /** The page's entries older than the cursor, newest first. */
+  entries: IndexEntry[];
+  /** How many keys the page held before the cursor filter (a skipped page has keys but no entries). */
+  listed: number;
+  /** The page's last (oldest) key. */
+  lastKey: string | undefined;
+  /** No page follows. */
+  done: boolean;
+}
+
+/**
+ * A feed's index entries older than `after`, newest first, one KV list operation per page
+ * yielded: callers that budget lists count pages.
+ */
+export async function* scanFeedEntries(kv: KVNamespace, feed: FeedKey, after?: string): AsyncGenerator<IndexScanPage, void> {
   const prefix = indexPrefix(feed);
-  const afterKey = options.after === undefined ? undefined : prefix + options.after.replace(".", ":");
+  const afterKey = after === undefined ? undefined : prefix + after.replace(".", ":");
   let cursor: string | undefined;
   for (;;) {
     const page = await kv.list<IndexEntryMeta>({ prefix, cursor });
+    const entries: IndexEntry[] = [];
     for (const key of page.keys) {
       if (afterKey !== undefined && key.name <= afterKey) continue;
       const id = idFromIndexKey(feed, key.name);
       if (id === undefined) continue;
-      if (entries.length === options.limit) return { entries, more: true };
       entries.push({ key: key.name, id, meta: key.metadata ?? undefined });
     }
-    if (page.list_complete) return { entries, more: false };
+    yield { entries, listed: page.keys.length, lastKey: page.keys[page.keys.length - 1]?.name, done: page.list_complete };
+    if (page.list_complete) return;
     cursor = page.cursor;
   }
 }

@@ -21,13 +21,6 @@ export const FeedVersionSchema = z.object({
 });
 export type FeedVersion = z.infer<typeof FeedVersionSchema>;
 
-export interface SnapshotMeta {
-  etag: string;
-  /** unix ms: the Last-Modified served with it. */
-  lastModified: number;
-  contentType: string;
-}
-
 /** A snapshot outlives its version by at most this long; old versions simply expire. */
 const SNAPSHOT_TTL_SECONDS = 15 * 60;
 
@@ -97,23 +90,14 @@ export async function getFeedVersions(kv: KVNamespace, feeds: readonly FeedKey[]
   return found;
 }
 
-export async function getSnapshot(
-  kv: KVNamespace,
-  feed: FeedKey,
-  variant: string,
-  version: string,
-): Promise<{ body: ArrayBuffer; meta: SnapshotMeta } | null> {
-  const { value, metadata } = await kv.getWithMetadata<SnapshotMeta>(snapshotKey(feed, variant, version), "arrayBuffer");
-  return value && metadata ? { body: value, meta: metadata } : null;
+/**
+ * A feed page's snapshot: the page's data as the feed layer serialized it (host-independent and
+ * the same for every format, so one change costs at most one snapshot write).
+ */
+export async function getSnapshot(kv: KVNamespace, feed: FeedKey, variant: string, version: string): Promise<string | null> {
+  return kv.get(snapshotKey(feed, variant, version), "text");
 }
 
-export async function putSnapshot(
-  kv: KVNamespace,
-  feed: FeedKey,
-  variant: string,
-  version: string,
-  body: string | ArrayBuffer,
-  meta: SnapshotMeta,
-): Promise<void> {
-  await kv.put(snapshotKey(feed, variant, version), body, { metadata: meta, expirationTtl: SNAPSHOT_TTL_SECONDS });
+export async function putSnapshot(kv: KVNamespace, feed: FeedKey, variant: string, version: string, body: string): Promise<void> {
+  await kv.put(snapshotKey(feed, variant, version), body, { expirationTtl: SNAPSHOT_TTL_SECONDS });
 }

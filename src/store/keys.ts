@@ -10,6 +10,7 @@
  * | `taxonomy`                            | the Taxonomy document (JSON)  | —                     |
  * | `tagset:version`                      | {token, changed} (JSON)       | —                     |
  * | `tagset:snap:{token}`                 | every TagRecord (JSON array)  | — (expires in a day)  |
+ * | `tagset:dir:{token}`                  | the directory document (JSON) | — (expires in a week) |
  * | `fv:{feedKey}`                        | FeedVersion (JSON)            | —                     |
  * | `snap:{feedKey}:{variant}:{version}`  | a rendered feed body          | SnapshotMeta          |
  * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
@@ -105,6 +106,7 @@ export const tagKey = (tag: Pick<Tag, "type" | "slug">): string => `${TAG_PREFIX
 /** The tag set's version (bumped when a record is added, renamed or removed) and its snapshots. */
 export const TAG_SET_VERSION_KEY = "tagset:version";
 export const tagSetSnapshotKey = (token: string): string => `tagset:snap:${token}`;
+export const directoryKey = (token: string): string => `tagset:dir:${token}`;
 
 export const seenKey = (webhookIdHash: string): string => `seen:${webhookIdHash}`;
 

@@ -12,7 +12,7 @@
 import * as z from "zod";
 import { TagSchema, type Tag } from "../domain/tag";
 import { bumpFeedVersions } from "./feed-versions";
-import { TAG_PREFIX, TAG_SET_VERSION_KEY, tagFeedKey, tagKey, tagSetSnapshotKey } from "./keys";
+import { TAG_PREFIX, TAG_SET_VERSION_KEY, directoryKey, tagFeedKey, tagKey, tagSetSnapshotKey } from "./keys";
 
 export const TagRecordSchema = TagSchema.extend({ created: z.string() });
 export type TagRecord = z.infer<typeof TagRecordSchema>;
@@ -80,10 +80,26 @@ export async function deleteTagRecord(kv: KVNamespace, tag: Pick<Tag, "type" | "
   await bumpTagSet(kv);
 }
 
+/** The tag set's current token ("none" before the first tag). One KV read. */
+export async function getTagSetToken(kv: KVNamespace): Promise<string> {
+  const version = TagSetVersionSchema.safeParse(await kv.get(TAG_SET_VERSION_KEY, "json"));
+  return version.success ? version.data.token : "none";
+}
+
+const DIRECTORY_TTL_SECONDS = 7 * 24 * 3600;
+
+/** The directory document built for a tag-set token (feeds/directory.ts owns its shape), or null. One KV read. */
+export async function getDirectoryDocument(kv: KVNamespace, token: string): Promise<string | null> {
+  return kv.get(directoryKey(token), "text");
+}
+
+export async function putDirectoryDocument(kv: KVNamespace, token: string, text: string): Promise<void> {
+  await kv.put(directoryKey(token), text, { expirationTtl: DIRECTORY_TTL_SECONDS });
+}
+
 /** Every tag record (optionally of one type), sorted by type then slug. One KV read when the set has not changed. */
 export async function listTagRecords(kv: KVNamespace, type?: string): Promise<TagRecord[]> {
-  const version = TagSetVersionSchema.safeParse(await kv.get(TAG_SET_VERSION_KEY, "json"));
-  const token = version.success ? version.data.token : "none";
+  const token = await getTagSetToken(kv);
   let records: TagRecord[] | undefined = tagSetMemo?.token === token ? tagSetMemo.records : undefined;
   if (!records) {
     const snapshot = z.array(TagRecordSchema).safeParse(await kv.get(tagSetSnapshotKey(token), "json"));

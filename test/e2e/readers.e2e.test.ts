@@ -111,6 +111,22 @@ e2eDescribe("feed readers", () => {
     expect(result.feeds[0]!.title).toBe("AMANAT — tagfeed");
   });
 
+  it("newsboat and feedparser read a combination feed (AND of two tags), reached through its 301 from another order", async () => {
+    const canonical = `${baseUrl}/feeds/city/almaty+party/amanat`;
+    for (const format of ["rss", "atom"] as const) {
+      const result = await newsboatReload(workDir, artifactsDir, `combination-${format}`, [`${canonical}.${format}`]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.errorLog).toBe("");
+      expect(result.items.map((i) => i.guid)).toContain(itemId(SEED_ID));
+      expect(result.feeds[0]!.title).toBe("Алматы + AMANAT — tagfeed");
+      const [parsed] = await feedparser([`${baseUrl}/feeds/party/amanat+city/${encodeURIComponent("Алматы")}.${format}`]);
+      expect(parsed!.status).toBe(301);
+      expect(parsed!.href).toBe(`${canonical}.${format}`);
+      expect(parsed!.bozo).toBe(false);
+      expect(parsed!.entries.map((e) => e.id)).toContain(itemId(SEED_ID));
+    }
+  });
+
   describe("Universal Feed Parser", () => {
     let parsed: ParsedFeed[];
     const urls = (): string[] => [

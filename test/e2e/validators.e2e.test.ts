@@ -48,6 +48,8 @@ e2eDescribe("feeds validate against their specs", () => {
       const next = readPage(format, first.body).next;
       expect(next, `all.${format}?limit=20 has a next page`).toBeDefined();
       feedUrls[format].push(`${baseUrl}/feeds/all.${format}?limit=20`, next!);
+      // A combination feed (AND of two tags), first page and one at limit 1 with a next link.
+      feedUrls[format].push(`${baseUrl}/feeds/city/almaty+party/amanat.${format}`, `${baseUrl}/feeds/city/almaty+party/amanat.${format}?limit=1`);
     }
   });
 

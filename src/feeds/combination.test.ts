@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { pickDriver } from "./combination";
+
+const key = (feed: string, inverted: number) => `idx:${feed}:${String(inverted).padStart(13, "0")}:a1`;
+
+describe("pickDriver: the sparsest tag drives a combination's scan", () => {
+  it("prefers a complete first page, the shortest of them", () => {
+    expect(pickDriver([
+      { listed: 1000, lastKey: key("t/city/almaty", 5), done: false },
+      { listed: 40, lastKey: key("t/party/amanat", 9), done: true },
+      { listed: 12, lastKey: key("t/topic/x", 9), done: true },
+    ])).toBe(2);
+  });
+
+  it("among full pages, takes the one whose 1000th entry is oldest (largest inverted time)", () => {
+    expect(pickDriver([
+      { listed: 1000, lastKey: key("t/city/almaty", 500), done: false },
+      { listed: 1000, lastKey: key("t/p/a", 9000), done: false },
+    ])).toBe(1);
+  });
+});
