@@ -19,6 +19,7 @@
 import { type Article, ArticleSchema } from "../domain/article";
 import { parseIsoDate } from "../domain/article";
 import { bumpFeedVersions } from "./feed-versions";
+import { journalChange } from "./journal";
 import { ALL_FEED, type FeedKey, articleKey, idFromIndexKey, indexKey, indexPrefix, tagFeedKey } from "./keys";
 
 /** Metadata on every index key: which version of the article wrote it, and when (unix s): for repair and debugging. */
@@ -113,11 +114,13 @@ export async function writeArticles(
   batch: readonly { next: Article; prev: Article | null }[],
   nowMs: number,
 ): Promise<{ writes: number; deletes: number }> {
+  // First the journal entry, so the repair pass checks these keys whatever step a crash stops at.
+  await journalChange(kv, batch.flatMap(({ next, prev }) => (prev ? [next, prev] : [next])), nowMs);
   const results = await Promise.all(batch.map(({ next, prev }) => writeArticle(kv, next, prev, nowMs)));
   const feeds = [...new Set(results.flatMap((r) => r.feeds))];
   await bumpFeedVersions(kv, feeds, nowMs);
   return {
-    writes: results.reduce((sum, r) => sum + r.writes, feeds.length),
+    writes: results.reduce((sum, r) => sum + r.writes, feeds.length + (batch.length > 0 ? 1 : 0)),
     deletes: results.reduce((sum, r) => sum + r.deletes, 0),
   };
 }
@@ -126,6 +129,7 @@ export async function writeArticles(
 export async function deleteArticle(kv: KVNamespace, id: string, nowMs: number): Promise<Article | null> {
   const existing = await getArticle(kv, id);
   if (!existing) return null;
+  await journalChange(kv, [existing], nowMs);
   await kv.delete(articleKey(id));
   await Promise.all(indexKeysOf(existing).map((key) => kv.delete(key)));
   await bumpFeedVersions(kv, feedsOf(existing), nowMs);

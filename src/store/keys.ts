@@ -14,6 +14,8 @@
  * | `snap:{feedKey}:{variant}:{version}`  | a rendered feed body          | SnapshotMeta          |
  * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
  * | `repair:cursor`                       | RepairCursor (JSON)           | —                     |
+ * | `chg:{ms}:{nonce}`                    | JournalEntry (JSON)           | — (expires in 7 days) |
+ * | `resume:{sourceId}:{token}`           | ResumeState (JSON)            | — (expires in 1 hour) |
  *
  * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
  * (feed, article) means concurrent writers never touch the same key: no read-modify-write of a
@@ -89,6 +91,18 @@ export function parseIndexKey(key: string): { feed: FeedKey; id: string } | unde
 }
 
 export const REPAIR_CURSOR_KEY = "repair:cursor";
+
+/** Change journal (store/journal.ts): `chg:{unix ms, 13 digits}:{random}`, oldest first in a list. */
+export const JOURNAL_PREFIX = "chg:";
+export const journalKey = (nowMs: number, nonce: string): string =>
+  `${JOURNAL_PREFIX}${String(Math.min(Math.max(Math.trunc(nowMs), 0), MAX_TIME)).padStart(TIME_WIDTH, "0")}:${nonce}`;
+export function journalTimeOf(key: string): number | undefined {
+  const match = /^chg:(\d{13}):/.exec(key);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+/** A document being refreshed in parts (refresh/resume.ts): the items not yet processed. */
+export const resumeKey = (sourceId: string, token: string): string => `resume:${sourceId}:${token}`;
 
 export const TAG_PREFIX = "tag:";
 export const tagKey = (tag: Pick<Tag, "type" | "slug">): string => `${TAG_PREFIX}${tag.type}:${tag.slug}`;
