@@ -25,7 +25,7 @@ import { fetchUrlOf } from "../domain/source";
 import { type UpstreamDraft, ingestUpstream } from "../ingest/ingest";
 import { sha256Hex } from "../ingest/ids";
 import { normalizeArticle } from "../ingest/normalize";
-import { getSource, putSource } from "../store/sources";
+import { claimedByOther, getSource, putSource } from "../store/sources";
 import type { TaxonomyIndex } from "../tags/resolve";
 import type { ParseFeed, UpstreamItem } from "../upstream/types";
 import type { RefreshConfig } from "./config";
@@ -102,6 +102,8 @@ export interface RefreshOptions {
   allowContinuation?: boolean;
   /** Take up a document where a previous part stopped (no fetch, no parse). */
   resume?: Continuation;
+  /** The claim this refresh holds (store/sources.ts): released when the state is saved. */
+  claimToken?: string;
 }
 
 const NO_COUNTS: RefreshCounts = { created: 0, updated: 0, unchanged: 0, invalid: 0, deferred: 0 };
@@ -194,7 +196,7 @@ export async function refreshSource(
   }
   if (state.final_url !== undefined && state.final_url !== source.final_url) report.final_url = state.final_url;
 
-  const saved = await saveState(deps.kv, source.id, state);
+  const saved = await saveState(deps.kv, source.id, state, nowMs, options.claimToken);
   report.kvOps += 2;
   return { source: saved, report };
 }
@@ -341,11 +343,17 @@ function stateOf(source: Source): RefreshState {
   return { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints };
 }
 
-/** Writes the state onto the source as it is now in KV (re-read), unless it was deleted meanwhile. */
-async function saveState(kv: KVNamespace, id: string, state: RefreshState): Promise<Source | null> {
+/**
+ * Writes the state onto the source as it is now in KV (re-read), unless it was deleted meanwhile.
+ * Releases this refresh's claim (or an expired one); a live claim taken by another refresh stays.
+ * A success clears the record of an earlier dead-lettered refresh.
+ */
+async function saveState(kv: KVNamespace, id: string, state: RefreshState, nowMs: number, claimToken: string | undefined): Promise<Source | null> {
   const current = await getSource(kv, id);
   if (!current) return null;
   const next = dropUndefined({ ...current, ...state });
+  if (next.claim !== undefined && !claimedByOther(next, nowMs, claimToken)) delete next.claim;
+  if (state.last_error === undefined) delete next.dead_letter;
   await putSource(kv, next);
   return next;
 }

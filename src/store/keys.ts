@@ -15,7 +15,7 @@
  * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
  * | `repair:cursor`                       | RepairCursor (JSON)           | —                     |
  * | `chg:{ms}:{nonce}`                    | JournalEntry (JSON)           | — (expires in 7 days) |
- * | `resume:{sourceId}:{token}`           | ResumeState (JSON)            | — (expires in 1 hour) |
+ * | `resume:{sourceId}:{token}:{part}`    | Continuation (JSON)           | — (expires in 1 hour) |
  *
  * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
  * (feed, article) means concurrent writers never touch the same key: no read-modify-write of a
@@ -102,7 +102,7 @@ export function journalTimeOf(key: string): number | undefined {
 }
 
 /** A document being refreshed in parts (refresh/resume.ts): the items not yet processed. */
-export const resumeKey = (sourceId: string, token: string): string => `resume:${sourceId}:${token}`;
+export const resumeKey = (sourceId: string, token: string, part: number): string => `resume:${sourceId}:${token}:${part}`;
 
 export const TAG_PREFIX = "tag:";
 export const tagKey = (tag: Pick<Tag, "type" | "slug">): string => `${TAG_PREFIX}${tag.type}:${tag.slug}`;
