@@ -63,7 +63,7 @@ export default {
     ctx.waitUntil(tick);
     await tick;
   },
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     const guarded = { ...env, KV: guardKv(env.KV) };
     if (isDeadLetterQueue(batch.queue)) {
       const recorded = await recordDeadLetters(batch, guarded, Date.now());
