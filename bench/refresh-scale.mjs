@@ -5,7 +5,7 @@
 // cron; figures: time until every source is fresh, sources refreshed per minute, ticks needed.
 //
 //   npm run bench:refresh-scale                      1000 sources, at most 6 minutes per path
-//   npm run bench:refresh-scale -- --sources=200 --minutes=3
+//   npm run bench:refresh-scale -- --sources=200 --minutes=3 --tick=10 --only=queue|in-tick
 //
 // Bounded: each path stops after --minutes whatever it reached; wrangler's process group is
 // stopped at the end, on failure too.
@@ -22,6 +22,7 @@ const SOURCES = arg("sources", 1000);
 const MINUTES = arg("minutes", 6);
 const TICK_S = arg("tick", 10);
 const ITEMS = 50;
+const ONLY = process.argv.find((a) => a.startsWith("--only="))?.split("=")[1];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The loopback upstream: /feed/{i} is an RSS document of 50 items, with an ETag. */
@@ -97,6 +98,7 @@ writeFileSync(noQueue, shipped.replace(/\n  "queues": \{[\s\S]*?\n  \},\n/, "\n"
 const results = [];
 try {
   for (const [label, config] of [["queue", undefined], ["in-tick", noQueue]]) {
+    if (ONLY !== undefined && ONLY !== label) continue;
     console.error(`[refresh-scale] ${label}: ${SOURCES} sources of ${ITEMS} items, a tick every ${TICK_S} s, at most ${MINUTES} min`);
     const r = await runPath(label, config, upstreamPort);
     console.error(`[refresh-scale] ${label}: ${r.fresh}/${r.sources} fresh after ${r.seconds} s and ${r.ticks} ticks (${r.perMinute} sources/min)`);
