@@ -13,7 +13,7 @@ import { ROOT } from "./build.mjs";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** `count` distinct TCP ports that were free on 127.0.0.1 a moment ago (held open together, so never the same one twice). */
-async function freePorts(count) {
+export async function freePorts(count) {
   const servers = await Promise.all(
     Array.from({ length: count }, () => new Promise((resolve, reject) => {
       const server = createServer();
@@ -27,12 +27,13 @@ async function freePorts(count) {
 }
 
 /** wrangler dev as the leader of its own process group (workerd and esbuild are its children). */
-function startWrangler({ port, inspectorPort, persistTo, vars, logFile }) {
+export function startWrangler({ port, inspectorPort, persistTo, vars, logFile, config }) {
   const log = createWriteStream(logFile);
   const args = [
     join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev",
     "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
-    "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn",
+    "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn", "--test-scheduled",
+    ...(config ? ["--config", config] : []),
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   let exited = null;

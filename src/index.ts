@@ -1,47 +1,91 @@
 /**
- * Worker entry: HTTP through the Hono app; the cron trigger refreshes upstream sources, then
- * spends what is left of its KV budget on the index repair sweep (store/repair.ts).
+ * Worker entry: HTTP through the Hono app; the cron trigger refreshes upstream sources — through
+ * the refresh queue when the Worker has one (refresh/queue.ts), else in the tick itself
+ * (refresh/run-tick.ts) — then has the article writers finish what a dead invocation left (their
+ * own logs: no KV operation when nothing is pending), and once a day spends what is left of its KV
+ * budget on a bounded step of the full index sweep (store/repair.ts), for what the platform itself
+ * loses.
  */
 import { app } from "./app";
 
-export { ArticleWriter } from "./store/article-writer";
-export { TaxonomyWriter } from "./store/taxonomy-writer";
-
+import { type RefreshMessage, consumeRefreshBatch, enqueueDue, recordDeadLetters } from "./refresh/queue";
 import { runRefreshTick } from "./refresh/run-tick";
 import { sweepArticleWriters } from "./store/articles";
 import { guardKv } from "./store/guard";
 import { REPAIR_BUDGET, repairIndexes } from "./store/repair";
 import { parseFeed } from "./upstream/parse";
 
+export { ArticleWriter } from "./store/article-writer";
+export { TaxonomyWriter } from "./store/taxonomy-writer";
+
+const deps = { fetch: (request: Request) => fetch(request), parse: parseFeed, now: Date.now };
+
+/** A deployment may leave Queues out: the generated Env declares the binding, the runtime decides. */
+const refreshQueue = (env: Env): Queue<RefreshMessage> | undefined => (env as Partial<Env>).REFRESH_QUEUE as Queue<RefreshMessage> | undefined;
+
+/** Dead-letter queues are named after their queue with `-dlq` (wrangler.jsonc). */
+const isDeadLetterQueue = (name: string): boolean => name.endsWith("-dlq");
+
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    // One bounded batch of due sources per tick (src/refresh/run-tick.ts); the rest wait for the
-    // next. waitUntil keeps the invocation alive until the batch is done; the summary goes to the
-    // logs (Workers observability), and the tick never throws for an upstream's sake.
-    const tick = runRefreshTick(env, { fetch: (request) => fetch(request), parse: parseFeed, now: Date.now })
-      .then(async (report) => {
+    const tick = (async () => {
+      let used: number;
+      const queue = refreshQueue(env);
+      if (queue) {
+        const report = await enqueueDue({ ...env, KV: guardKv(env.KV) }, queue, Date.now());
+        console.log(JSON.stringify({ event: "refresh_enqueue", cron: controller.cron, ...report }));
+        used = report.kvOps;
+      } else {
+        // One bounded batch of due sources per tick; the rest wait for the next. The tick never
+        // throws for an upstream's sake.
+        const report = await runRefreshTick(env, deps);
         const { refreshed, ...summary } = report;
         const failed = refreshed.filter((r) => r.outcome === "failed").map((r) => ({ id: r.id, status: r.status, error: r.error }));
         console.log(JSON.stringify({ event: "refresh_tick", cron: controller.cron, ...summary, refreshed: refreshed.length, failed }));
-        // Writes a dead invocation left half-done are finished by their writers (normally their alarms did).
-        const writers = await sweepArticleWriters(env.ARTICLE_WRITER).catch((error: unknown) => ({ error: String(error) }));
-        console.log(JSON.stringify({ event: "writer_sweep", ...writers }));
-        // What the refresh left of the invocation's 1000 KV operations goes to the index repair sweep.
-        const repair = await repairIndexes(guardKv(env.KV), { nowMs: Date.now(), budget: Math.min(REPAIR_BUDGET, 950 - report.kvOps) });
+        used = report.kvOps;
+      }
+      // Writes a dead invocation left half-done are finished by their writers (normally their alarms did).
+      const writers = await sweepArticleWriters(env.ARTICLE_WRITER).catch((error: unknown) => ({ error: String(error) }));
+      console.log(JSON.stringify({ event: "writer_sweep", ...writers }));
+      // What the refresh left of the invocation's 1000 KV operations goes to the index repair.
+      const kv = guardKv(env.KV);
+      const budget = Math.min(REPAIR_BUDGET, 950 - used);
+      const at = new Date(controller.scheduledTime);
+      const daily = at.getUTCHours() === 3 && at.getUTCMinutes() < 10;
+      if (daily) {
+        const sweep = await repairIndexes(kv, { nowMs: Date.now(), budget });
         console.log(
           JSON.stringify({
             event: "index_repair",
-            ops: repair.ops,
-            removed: repair.removed.length,
-            restored: repair.restored.length,
-            young: repair.youngDebris,
-            pass_complete: repair.passComplete,
+            ops: sweep.ops,
+            young: sweep.youngDebris,
+            removed: sweep.removed.length,
+            restored: sweep.restored.length,
+            pass_complete: sweep.passComplete,
           }),
         );
-      })
-      .catch((error: unknown) => console.error("refresh tick failed", error));
+      }
+    })().catch((error: unknown) => console.error("refresh tick failed", error));
     ctx.waitUntil(tick);
     await tick;
   },
-} satisfies ExportedHandler<Env>;
+  async queue(batch, env, _ctx) {
+    const guarded = { ...env, KV: guardKv(env.KV) };
+    if (isDeadLetterQueue(batch.queue)) {
+      const recorded = await recordDeadLetters(batch, guarded, Date.now());
+      console.log(JSON.stringify({ event: "refresh_dead_letters", queue: batch.queue, messages: batch.messages.length, recorded }));
+      return;
+    }
+    const report = await consumeRefreshBatch(batch, guarded, deps);
+    const { refreshed, ...summary } = report;
+    console.log(
+      JSON.stringify({
+        event: "refresh_queue",
+        queue: batch.queue,
+        ...summary,
+        refreshed: refreshed.map((r) => ({ id: r.id, outcome: r.outcome, status: r.status, counts: r.counts, kvOps: r.kvOps, ...(r.continues && { continues: true }) })),
+      }),
+    );
+  },
+} satisfies ExportedHandler<Env, unknown>;

@@ -21,10 +21,12 @@ import { adminHeaders, call, json, uniqueId } from "./helpers";
 const UPSTREAM = "https://upstream.example";
 const MIN = 60_000;
 
+/** The in-tick path: the Worker as deployed without a refresh queue (test/queue.test.ts covers the queue). */
 async function tick(overrides: Partial<Cloudflare.Env> = {}): Promise<void> {
   const controller = createScheduledController({ scheduledTime: Date.now(), cron: "*/10 * * * *" });
   const ctx = createExecutionContext();
-  await worker.scheduled(controller, { ...env, ...overrides }, ctx);
+  const { REFRESH_QUEUE: _queue, ...withoutQueue } = env;
+  await worker.scheduled(controller, { ...withoutQueue, ...overrides } as Cloudflare.Env, ctx);
   await waitOnExecutionContext(ctx);
 }
 

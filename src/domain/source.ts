@@ -113,6 +113,14 @@ export const SourceSchema = z.object({
    * most DAILY_DAYS days. Kept in the record the refresh writes anyway: no extra KV operation.
    */
   daily_created: z.array(z.tuple([z.number().int(), z.number().int().nonnegative()])).max(8).optional(),
+  /**
+   * Taken by whoever is about to refresh the source (the cron's queue producer, a manual refresh)
+   * and cleared when its state is saved: while `until` (ISO 8601 UTC) has not passed, nobody else
+   * enqueues or refreshes it. `token` names the refresh holding it.
+   */
+  claim: z.object({ token: z.string().max(64), until: z.string() }).optional(),
+  /** Why the last queued refresh was given up (its message dead-lettered), and when. */
+  dead_letter: z.object({ at: z.string(), reason: z.string() }).optional(),
 });
 export type Source = z.infer<typeof SourceSchema>;
 

@@ -3,11 +3,11 @@
  * Compares each draft with the stored version: unchanged content writes nothing; new or changed
  * content is stamped and written through the store's commit protocol.
  *
- * KV operations for a batch of n articles with t distinct new tags:
- *   reads: ceil(n/100) bulk article reads + ceil(tags/100) bulk tag-record reads;
- *   writes per new article: 1 record + 1 index key per feed (all + one per tag); an update writes
- *   only the index keys it adds and deletes those it no longer has; plus, once per batch, one
- *   version bump per touched feed and a tag record for each tag seen for the first time.
+ * KV operations for a batch of n articles with t distinct tags: ceil(n/100) bulk article reads +
+ * ceil(t/100) bulk tag-record reads, then the writes store/write-cost.ts counts (exactly): per new
+ * article 1 record + 1 index key per feed (all + one per tag); an update writes its record and only
+ * the index keys it adds, and deletes those it no longer has; once per batch one version bump per
+ * touched feed, and a record for each tag seen for the first time.
  *
  * Two entry points with different semantics for an article that already exists:
  * - `ingestArticles` (webhook): the publisher owns its article; a changed submission replaces the
@@ -23,9 +23,10 @@
 import type { Article, SourceRef } from "../domain/article";
 import type { Tag } from "../domain/tag";
 import { type Result, err, ok } from "../domain/result";
-import { type ArticleStore, applyArticleOps, feedsOf, getArticles } from "../store/articles";
+import { type ArticleStore, applyArticleOps, getArticles } from "../store/articles";
 import type { ArticleOp, OpOutcome } from "../store/article-ops";
-import { ensureTagRecords } from "../store/tags";
+import { missingTagRecords, putTagRecords } from "../store/tags";
+import { BatchCost, tagIdentity } from "../store/write-cost";
 import { type ArticleDraft, reviseDraft, stampArticle } from "./normalize";
 
 export type IngestStatus = "created" | "updated" | "unchanged";
@@ -68,9 +69,12 @@ export async function ingestArticles(
     if (!prev || prev.rev !== draft.rev) changed.push({ next: stampArticle(draft, prev, nowMs), prev });
   }
   const tags = uniqueTags(changed.flatMap((c) => c.next.tags));
-  const kvOperations = Math.ceil(drafts.length / 100) + Math.ceil(tags.length / 100) + batchWriteCost(changed, tags.length);
+  const missing = await missingTagRecords(kv, tags);
+  const cost = new BatchCost(new Set(missing.map(tagIdentity)));
+  for (const { next, prev } of changed) cost.add(next, prev);
+  const kvOperations = Math.ceil(drafts.length / 100) + Math.ceil(tags.length / 100) + cost.total;
   if (kvOperations > budget) return err({ kvOperations, budget });
-  if (tags.length > 0) await ensureTagRecords(kv, tags, new Date(nowMs).toISOString());
+  await putTagRecords(kv, missing, new Date(nowMs).toISOString());
   // Every draft goes to its writer, unchanged ones too: a retried delivery of a stored batch
   // finishes whatever an earlier, interrupted one left (its feed-version bumps).
   const applied = await applyArticleOps(store, drafts.map((draft): ArticleOp => ({ kind: "replace", draft })), nowMs);
@@ -80,19 +84,6 @@ export async function ingestArticles(
 function toIngestOutcome(outcome: OpOutcome): IngestOutcome {
   const status: IngestStatus = outcome.status === "created" || outcome.status === "updated" ? outcome.status : "unchanged";
   return { id: outcome.id, status, tags: outcome.tags, ...(outcome.url !== undefined && { url: outcome.url }) };
-}
-
-/** Upper bound of the writes and deletes of `writeArticles` for a batch, plus its new tag records. */
-function batchWriteCost(batch: readonly { next: Article; prev: Article | null }[], distinctTags: number): number {
-  const feeds = new Set<string>();
-  let cost = distinctTags;
-  for (const { next, prev } of batch) {
-    const nextFeeds = feedsOf(next);
-    const prevFeeds = prev ? feedsOf(prev) : [];
-    cost += nextFeeds.length + 1 + prevFeeds.length;
-    for (const feed of [...nextFeeds, ...prevFeeds]) feeds.add(feed);
-  }
-  return cost + feeds.size;
 }
 
 function uniqueTags(tags: readonly Tag[]): Tag[] {
@@ -109,8 +100,8 @@ export interface UpstreamDraft {
 
 export interface UpstreamIngestOptions {
   /**
-   * At most this many KV operations for writing (an estimate per article: index keys, record,
-   * feed versions, stale index keys, new tag records). Changed articles past it are not written
+   * At most this many KV operations for writing (store/write-cost.ts: index keys, record, feed
+   * versions, stale index keys, new tag records). Changed articles past it are not written
    * and counted `deferred`, for the next refresh. Default: unlimited.
    */
   maxWriteOps?: number;
@@ -120,7 +111,7 @@ export interface UpstreamIngestResult {
   outcomes: IngestOutcome[];
   /** Changed articles left unwritten because `maxWriteOps` ran out. */
   deferred: number;
-  /** KV operations used (reads exact, writes estimated from above). */
+  /** KV operations used (reads and writes, counted as store/write-cost.ts does). */
   kvOps: number;
 }
 
@@ -144,36 +135,43 @@ export async function ingestUpstream(
   let kvOps = Math.ceil(batch.length / 100);
 
   const budget = options.maxWriteOps ?? Number.POSITIVE_INFINITY;
-  let planned = 0;
-  let deferred = 0;
-  const ops: ArticleOp[] = [];
-  const newTags: Tag[] = [];
+  const candidates: { draft: ArticleDraft; inventedDate: boolean; merged: ArticleDraft; prev: Article | null }[] = [];
   const outcomes: IngestOutcome[] = [];
   for (const { draft, inventedDate } of batch) {
     const prev = previous.get(draft.id) ?? null;
     const merged = prev ? await mergeUpstream(prev, draft, inventedDate) : draft;
     if (prev && prev.rev === merged.rev) {
-      outcomes.push({ id: merged.id, tags: merged.tags, ...(merged.url !== undefined && { url: merged.url }), status: "unchanged" });
+      outcomes.push({ ...outcomeBase(merged), status: "unchanged" });
       continue;
     }
-    const cost = writeCost(merged, prev);
-    if (deferred > 0 || planned + cost > budget) {
+    candidates.push({ draft, inventedDate, merged, prev });
+  }
+  if (candidates.length === 0) return { outcomes, deferred: 0, kvOps };
+
+  const tags = uniqueTags(candidates.flatMap((c) => c.merged.tags));
+  const missing = await missingTagRecords(kv, tags);
+  kvOps += Math.ceil(tags.length / 100);
+  const cost = new BatchCost(new Set(missing.map(tagIdentity)));
+  let deferred = 0;
+  const ops: ArticleOp[] = [];
+  const used = new Set<string>();
+  for (const { draft, inventedDate, merged, prev } of candidates) {
+    if (deferred > 0 || cost.total + cost.costOf(merged, prev) > budget) {
       deferred += 1;
       continue;
     }
-    planned += cost;
+    cost.add(merged, prev);
+    for (const tag of merged.tags) used.add(tagIdentity(tag));
     ops.push({ kind: "merge", draft, inventedDate });
-    newTags.push(...merged.tags);
   }
-
   if (ops.length > 0) {
-    const tags = uniqueTags(newTags);
-    await ensureTagRecords(kv, tags, new Date(nowMs).toISOString());
-    kvOps += Math.ceil(tags.length / 100);
+    await putTagRecords(kv, missing.filter((tag) => used.has(tagIdentity(tag))), new Date(nowMs).toISOString());
     outcomes.push(...(await applyArticleOps(store, ops, nowMs)).map(toIngestOutcome));
   }
-  return { outcomes, deferred, kvOps: kvOps + planned };
+  return { outcomes, deferred, kvOps: kvOps + cost.total };
 }
+
+const outcomeBase = (merged: ArticleDraft) => ({ id: merged.id, tags: merged.tags, ...(merged.url !== undefined && { url: merged.url }) });
 
 /**
  * The stored article with an upstream draft merged in. Sources and tags: unions (stored ones
@@ -211,12 +209,4 @@ function unionBy<T>(first: readonly T[], second: readonly T[], key: (value: T) =
     union.push(value);
   }
   return union;
-}
-
-/** Estimated KV operations to write `next` over `prev` (store/articles.ts write protocol, upper bound). */
-function writeCost(next: ArticleDraft, prev: Article | null): number {
-  const feeds = next.tags.length + 1;
-  const prevFeeds = prev ? prev.tags.length + 1 : 0;
-  // index puts + record + feed-version bumps (next ∪ prev) + stale deletes + new tag records
-  return feeds + 1 + (feeds + prevFeeds) + prevFeeds + next.tags.length;
 }

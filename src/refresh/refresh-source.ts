@@ -8,9 +8,13 @@
  * State rules:
  * - success (200 parsed, or 304): failures reset, next due after the interval, ETag/Last-Modified
  *   kept from the 200 (a 304 keeps the stored ones);
- * - a 200 whose changed items did not all fit the tick's KV budget: the validators are dropped and
- *   the source is due again at once, so the next tick fetches the whole document again and writes
- *   the rest (the items already written are `unchanged` then: reads only);
+ * - a 200 whose changed items did not all fit the KV budget: with `allowContinuation` (the queue
+ *   consumer) nothing is saved on the source yet, and the result carries a `continuation` — the
+ *   parsed items not yet processed, the document's validators and the fingerprints so far — which
+ *   a follow-up refresh (`resume`) takes up without fetching or parsing again; the last part saves
+ *   the state as for a whole document. Without it (the in-tick path) the validators are dropped
+ *   and the source is due again at once, so the next tick fetches the whole document again and
+ *   writes the rest (the items already written are `unchanged` then: reads only);
  * - failure: failures + 1, next due backed off (schedule.ts), Retry-After honoured, validators kept;
  * - a chain of permanent redirects (301/308) ending in success: `final_url` is fetched from then on.
  * The record is written only if the source still exists (re-read first): a source deleted while
@@ -21,10 +25,10 @@ import { fetchUrlOf, tallyDaily } from "../domain/source";
 import { type UpstreamDraft, ingestUpstream } from "../ingest/ingest";
 import { sha256Hex } from "../ingest/ids";
 import { normalizeArticle } from "../ingest/normalize";
-import { getSource, putSource } from "../store/sources";
 import type { ArticleWriter } from "../store/article-writer";
+import { claimedByOther, getSource, putSource } from "../store/sources";
 import type { TaxonomyIndex } from "../tags/resolve";
-import type { ParseFeed } from "../upstream/types";
+import type { ParseFeed, UpstreamItem } from "../upstream/types";
 import type { RefreshConfig } from "./config";
 import { type FetchResult, fetchUpstream } from "./fetch-upstream";
 import { mapItem, sharedLinks } from "./map-item";
@@ -70,6 +74,39 @@ export interface RefreshReport {
   kvOps: number;
   next_due: string;
   final_url?: string;
+  /** The document continues in a follow-up refresh (its remaining items were not processed yet). */
+  continues?: boolean;
+}
+
+/** A document refreshed in parts: what the next part needs (stored by refresh/resume.ts). */
+export interface Continuation {
+  /** When the document was fetched (undated items get this date in every part). */
+  fetchedMs: number;
+  status: number;
+  etag?: string;
+  lastModified?: string;
+  finalUrl: string;
+  movedTo?: string;
+  language?: string;
+  /** Items in the document. */
+  itemsTotal: number;
+  sharedUrls: string[];
+  /** The items not processed yet, in document order. */
+  items: UpstreamItem[];
+  /** Fingerprints of the items processed so far, and what was done with them. */
+  fingerprints: string[];
+  counts: RefreshCounts;
+  requests: number;
+}
+
+export interface RefreshOptions {
+  maxWriteOps: number;
+  /** Return a `continuation` instead of dropping the validators when the budget runs out. */
+  allowContinuation?: boolean;
+  /** Take up a document where a previous part stopped (no fetch, no parse). */
+  resume?: Continuation;
+  /** The claim this refresh holds (store/sources.ts): released when the state is saved. */
+  claimToken?: string;
 }
 
 const NO_COUNTS: RefreshCounts = { created: 0, updated: 0, unchanged: 0, invalid: 0, deferred: 0 };
@@ -92,21 +129,30 @@ type RefreshState = Pick<
   | "daily_created"
 >;
 
-export async function refreshSource(deps: RefreshDeps, source: Source, options: { maxWriteOps: number }): Promise<{ source: Source | null; report: RefreshReport }> {
+export async function refreshSource(
+  deps: RefreshDeps,
+  source: Source,
+  options: RefreshOptions,
+): Promise<{ source: Source | null; report: RefreshReport; continuation?: Continuation }> {
   const startedMs = deps.now();
-  let result: FetchResult;
-  try {
-    result = await fetchUpstream(fetchUrlOf(source), {
-      ...deps.config,
-      fetch: deps.fetch,
-      nowMs: startedMs,
-      etag: source.etag,
-      lastModified: source.last_modified,
-      ...(deps.onRequest && { onRequest: deps.onRequest }),
-    });
-  } catch (error) {
-    // fetchUpstream returns its failures; this is a defect, recorded rather than thrown.
-    result = { kind: "failed", status: "internal", message: `fetch failed unexpectedly: ${describe(error)}`, finalUrl: fetchUrlOf(source), requests: 0 };
+  let result: FetchResult | { kind: "resumed"; resume: Continuation; finalUrl: string; requests: number; movedTo?: string };
+  if (options.resume) {
+    const resume = options.resume;
+    result = { kind: "resumed", resume, finalUrl: resume.finalUrl, requests: 0, ...(resume.movedTo !== undefined && { movedTo: resume.movedTo }) };
+  } else {
+    try {
+      result = await fetchUpstream(fetchUrlOf(source), {
+        ...deps.config,
+        fetch: deps.fetch,
+        nowMs: startedMs,
+        etag: source.etag,
+        lastModified: source.last_modified,
+        ...(deps.onRequest && { onRequest: deps.onRequest }),
+      });
+    } catch (error) {
+      // fetchUpstream returns its failures; this is a defect, recorded rather than thrown.
+      result = { kind: "failed", status: "internal", message: `fetch failed unexpectedly: ${describe(error)}`, finalUrl: fetchUrlOf(source), requests: 0 };
+    }
   }
   const nowMs = deps.now();
   const base = { id: source.id, url: fetchUrlOf(source), requests: result.requests };
@@ -121,68 +167,95 @@ export async function refreshSource(deps: RefreshDeps, source: Source, options: 
     state = success(source, nowMs, { last_status: 304, last_counts: NO_COUNTS, ...(result.movedTo !== undefined && { final_url: result.movedTo }) });
     report = { ...base, outcome: "not_modified", status: 304, items: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
   } else {
-    const processed = await processDocument(deps, source, result, nowMs, options.maxWriteOps);
-    kvOps += processed.kvOps;
-    if (!processed.ok) {
-      state = failure(source, nowMs, "parse_error", processed.error);
-      report = { ...base, outcome: "failed", status: "parse_error", error: processed.error, items: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
+    let doc: Continuation | { error: string };
+    if (result.kind === "resumed") doc = result.resume;
+    else doc = parseDocument(deps, result, nowMs);
+    if ("error" in doc) {
+      state = failure(source, nowMs, "parse_error", doc.error);
+      report = { ...base, outcome: "failed", status: "parse_error", error: doc.error, items: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
     } else {
-      const complete = processed.counts.deferred === 0;
+      const processed = await processItems(deps, source, doc, nowMs, options.maxWriteOps);
+      kvOps += processed.kvOps;
+      const counts = processed.counts;
+      const complete = processed.rest.length === 0;
+      if (!complete && options.allowContinuation) {
+        const continuation: Continuation = { ...doc, items: processed.rest, fingerprints: processed.fingerprints, counts, requests: doc.requests + result.requests };
+        report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: source.next_due, continues: true };
+        return { source, report, continuation };
+      }
       state = success(source, nowMs, {
-        last_status: result.status,
+        last_status: doc.status,
         // Validators only when everything was written: otherwise a 304 would hide the rest for good.
-        etag: complete ? result.etag : undefined,
-        last_modified: complete ? result.lastModified : undefined,
-        items_seen: processed.items,
-        last_counts: processed.counts,
+        etag: complete ? doc.etag : undefined,
+        last_modified: complete ? doc.lastModified : undefined,
+        items_seen: doc.itemsTotal,
+        last_counts: counts,
         // Only a document written whole may vouch for its items next time.
         item_fingerprints: complete ? processed.fingerprints : undefined,
         daily_created: tallyDaily(source.daily_created, nowMs, processed.counts.created),
-        ...(result.movedTo !== undefined && { final_url: result.movedTo }),
+        ...(doc.movedTo !== undefined && { final_url: doc.movedTo }),
         ...(!complete && { next_due: new Date(nowMs).toISOString() }),
       });
-      report = { ...base, outcome: "updated", status: result.status, items: processed.items, counts: processed.counts, kvOps, next_due: state.next_due };
+      report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: state.next_due };
     }
   }
   if (state.final_url !== undefined && state.final_url !== source.final_url) report.final_url = state.final_url;
 
-  const saved = await saveState(deps.kv, source.id, state);
+  const saved = await saveState(deps.kv, source.id, state, nowMs, options.claimToken);
   report.kvOps += 2;
   return { source: saved, report };
 }
 
-type Processed =
-  | { ok: true; items: number; counts: RefreshCounts; kvOps: number; fingerprints: string[] }
-  | { ok: false; error: string; kvOps: number };
-
-async function processDocument(
-  deps: RefreshDeps,
-  source: Source,
-  fetched: Extract<FetchResult, { kind: "fetched" }>,
-  nowMs: number,
-  maxWriteOps: number,
-): Promise<Processed> {
+/** The fetched document parsed into the shape every part of its refresh works on. */
+function parseDocument(deps: RefreshDeps, fetched: Extract<FetchResult, { kind: "fetched" }>, nowMs: number): Continuation | { error: string } {
   let parsed: ReturnType<ParseFeed>;
   try {
     // Relative links resolve against the body's Content-Location when it has one (RFC 3986 §5.1.2).
     parsed = deps.parse(fetched.body, { url: fetched.baseUrl, contentType: fetched.contentType });
   } catch (error) {
     // The parser's contract is to return failures; a throw is its defect, and still only this source's problem.
-    return { ok: false, error: `parser error: ${describe(error)}`, kvOps: 0 };
+    return { error: `parser error: ${describe(error)}` };
   }
-  if (!parsed.ok) return { ok: false, error: `${parsed.error.reason}: ${parsed.error.message}`, kvOps: 0 };
-
+  if (!parsed.ok) return { error: `${parsed.error.reason}: ${parsed.error.message}` };
   const items = parsed.value.items.slice(0, MAX_ITEMS_PER_REFRESH);
+  return {
+    fetchedMs: nowMs,
+    status: fetched.status,
+    ...(fetched.etag !== undefined && { etag: fetched.etag }),
+    ...(fetched.lastModified !== undefined && { lastModified: fetched.lastModified }),
+    finalUrl: fetched.finalUrl,
+    ...(fetched.movedTo !== undefined && { movedTo: fetched.movedTo }),
+    ...(parsed.value.language !== undefined && { language: parsed.value.language }),
+    itemsTotal: parsed.value.items.length,
+    sharedUrls: [...sharedLinks(items)],
+    items,
+    fingerprints: [],
+    counts: NO_COUNTS,
+    requests: 0,
+  };
+}
+
+interface Processed {
+  counts: RefreshCounts;
+  kvOps: number;
+  /** Fingerprints of the document's items processed so far (this part's added to the earlier parts'). */
+  fingerprints: string[];
+  /** Items left for a later part (the budget ran out before them). */
+  rest: UpstreamItem[];
+}
+
+async function processItems(deps: RefreshDeps, source: Source, doc: Continuation, nowMs: number, maxWriteOps: number): Promise<Processed> {
   const context = {
     source,
     taxonomy: deps.taxonomy,
-    fetchedAtIso: new Date(nowMs).toISOString(),
-    feedLanguage: parsed.value.language,
-    sharedUrls: sharedLinks(items),
+    // Every part dates undated items alike: when the document was fetched.
+    fetchedAtIso: new Date(doc.fetchedMs).toISOString(),
+    feedLanguage: doc.language,
+    sharedUrls: new Set(doc.sharedUrls),
   };
   let invalid = 0;
   let unchangedItems = 0;
-  const drafts: UpstreamDraft[] = [];
+  const drafts: (UpstreamDraft & { index: number })[] = [];
   // An item identical to one of the last document (same taxonomy, same source settings) was
   // stored then: skipping it saves the mapping, sanitizing and auto-tagging, most of a refresh's
   // CPU when a feed answers 200 without validators.
@@ -191,13 +264,13 @@ async function processDocument(
       ? undefined
       : `${deps.taxonomyVersion}\n${JSON.stringify([source.name, source.tags, source.autotag, source.autotag_types ?? null])}`;
   const seenBefore = new Set(source.item_fingerprints ?? []);
-  const fingerprints: string[] = [];
-  for (const item of items) {
+  const fingerprints: (string | undefined)[] = [];
+  for (const [index, item] of doc.items.entries()) {
     try {
       const fingerprint = salt === undefined ? undefined : (await sha256Hex(`${salt}\n${JSON.stringify(item)}`)).slice(0, 24);
+      fingerprints.push(fingerprint);
       if (fingerprint !== undefined && seenBefore.has(fingerprint)) {
         unchangedItems += 1;
-        fingerprints.push(fingerprint);
         continue;
       }
       const mapped = await mapItem(item, context);
@@ -210,17 +283,39 @@ async function processDocument(
         invalid += 1;
         continue;
       }
-      drafts.push({ draft: normalized.value, inventedDate: mapped.value.inventedDate });
-      if (fingerprint !== undefined) fingerprints.push(fingerprint);
+      drafts.push({ draft: normalized.value, inventedDate: mapped.value.inventedDate, index });
     } catch {
       invalid += 1; // one strange item never fails the source
     }
   }
   const ingest = () => ingestUpstream({ kv: deps.kv, writers: deps.writers }, drafts, nowMs, { maxWriteOps });
   const ingested = await (deps.exclusive ? deps.exclusive(ingest) : ingest());
-  const counts: RefreshCounts = { created: 0, updated: 0, unchanged: unchangedItems, invalid, deferred: ingested.deferred };
+  // ingestUpstream keeps the first draft of each id and defers the last `deferred` of those: the
+  // document stops at the first deferred one, and everything from there on is left for later.
+  let stopAt = doc.items.length;
+  if (ingested.deferred > 0) {
+    const seen = new Set<string>();
+    const unique = drafts.filter((d) => (seen.has(d.draft.id) ? false : (seen.add(d.draft.id), true)));
+    stopAt = unique[unique.length - ingested.deferred]?.index ?? stopAt;
+    // Items before the stop that were skipped as invalid or unchanged stay counted; those after are not.
+    invalid = 0;
+    unchangedItems = 0;
+    for (const [index, fingerprint] of fingerprints.entries()) {
+      if (index >= stopAt) break;
+      if (fingerprint !== undefined && seenBefore.has(fingerprint)) unchangedItems += 1;
+      else if (!drafts.some((d) => d.index === index)) invalid += 1;
+    }
+  }
+  const counts: RefreshCounts = {
+    created: doc.counts.created,
+    updated: doc.counts.updated,
+    unchanged: doc.counts.unchanged + unchangedItems,
+    invalid: doc.counts.invalid + invalid,
+    deferred: ingested.deferred,
+  };
   for (const outcome of ingested.outcomes) counts[outcome.status] += 1;
-  return { ok: true, items: parsed.value.items.length, counts, kvOps: ingested.kvOps, fingerprints };
+  const done = fingerprints.slice(0, stopAt).filter((f): f is string => f !== undefined);
+  return { counts, kvOps: ingested.kvOps, fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
 }
 
 function success(source: Source, nowMs: number, changes: Partial<RefreshState>): RefreshState {
@@ -254,11 +349,17 @@ function stateOf(source: Source): RefreshState {
   return { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints, daily_created };
 }
 
-/** Writes the state onto the source as it is now in KV (re-read), unless it was deleted meanwhile. */
-async function saveState(kv: KVNamespace, id: string, state: RefreshState): Promise<Source | null> {
+/**
+ * Writes the state onto the source as it is now in KV (re-read), unless it was deleted meanwhile.
+ * Releases this refresh's claim (or an expired one); a live claim taken by another refresh stays.
+ * A success clears the record of an earlier dead-lettered refresh.
+ */
+async function saveState(kv: KVNamespace, id: string, state: RefreshState, nowMs: number, claimToken: string | undefined): Promise<Source | null> {
   const current = await getSource(kv, id);
   if (!current) return null;
   const next = dropUndefined({ ...current, ...state });
+  if (next.claim !== undefined && !claimedByOther(next, nowMs, claimToken)) delete next.claim;
+  if (state.last_error === undefined) delete next.dead_letter;
   await putSource(kv, next);
   return next;
 }

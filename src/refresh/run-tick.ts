@@ -19,7 +19,7 @@
  */
 
 import type { Source } from "../domain/source";
-import { getSources, listDue } from "../store/sources";
+import { claimedByOther, getSources, listDue } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
 import type { TaxonomyIndex } from "../tags/resolve";
 import type { ParseFeed } from "../upstream/types";
@@ -60,7 +60,8 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
   try {
     const listed = await listDue(env.KV);
     report.kvOps += Math.max(1, Math.ceil(listed.length / 1000));
-    const dueNow = listed.filter((entry) => entry.dueMs <= startedMs);
+    // A claimed source is being refreshed by someone else (a manual refresh): not this tick's.
+    const dueNow = listed.filter((entry) => entry.dueMs <= startedMs && entry.claimedUntilMs <= startedMs);
     report.due = dueNow.length;
     // Up to 100 of the oldest due records cost one bulk read; the first `maxSources` readable ones
     // are taken, so a record deleted since the list (or one that no longer parses) never takes a slot.
@@ -69,7 +70,7 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
     report.kvOps += Math.ceil(picked.length / 100);
     sources = picked
       .map((p) => byId.get(p.id))
-      .filter((s): s is Source => s !== undefined)
+      .filter((s): s is Source => s !== undefined && !claimedByOther(s, startedMs))
       .slice(0, config.maxSources);
     if (sources.length === 0) return report;
     const loaded = await loadTaxonomy(env.KV);

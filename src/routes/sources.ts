@@ -29,9 +29,10 @@ import { ApiError, invalidFields } from "../http/errors";
 import { joinPath } from "../ingest/submission";
 import { allowPrivateSources, refreshConfig } from "../refresh/config";
 import { parseOpml } from "../refresh/opml";
+import { claimSource } from "../refresh/queue";
 import { refreshSource } from "../refresh/refresh-source";
 import { checkSourceUrl } from "../refresh/url-safety";
-import { deleteSource, getSource, getSources, listSources, putSource } from "../store/sources";
+import { claimedByOther, deleteSource, getSource, getSources, listSources, putSource } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
 import { parseFeed } from "../upstream/parse";
 import { writeRateLimit } from "../http/rate-limit";
@@ -163,12 +164,21 @@ sourceRoutes.delete("/:id", async (c) => {
 });
 
 sourceRoutes.post("/:id/refresh", async (c) => {
-  const source = await found(c.env, c.req.param("id"));
+  const current = await found(c.env, c.req.param("id"));
+  const nowMs = Date.now();
+  // A queued or another manual refresh holds the source: one refresh at a time.
+  if (claimedByOther(current, nowMs)) {
+    const retryAfter = Math.max(1, Math.ceil((Date.parse(current.claim?.until ?? "") - nowMs) / 1000));
+    c.header("retry-after", String(retryAfter));
+    throw new ApiError(409, "refresh_in_progress", `this source is being refreshed; try again in ${retryAfter} seconds`);
+  }
+  const token = crypto.randomUUID();
+  const source = await claimSource(c.env.KV, current, nowMs, token);
   const { index, etag } = await loadTaxonomy(c.env.KV);
   const { source: after, report } = await refreshSource(
     { kv: c.env.KV, writers: c.env.ARTICLE_WRITER, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, taxonomyVersion: etag, config: refreshConfig(c.env), now: Date.now },
     source,
-    { maxWriteOps: REFRESH_NOW_WRITE_OPS },
+    { maxWriteOps: REFRESH_NOW_WRITE_OPS, claimToken: token },
   );
   return c.json({ source: after, refresh: report });
 });

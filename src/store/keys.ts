@@ -15,6 +15,7 @@
  * | `snap:{feedKey}:{variant}:{version}`  | a rendered feed body          | SnapshotMeta          |
  * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
  * | `repair:cursor`                       | RepairCursor (JSON)           | —                     |
+ * | `resume:{sourceId}:{token}:{part}`    | Continuation (JSON)           | — (expires in 1 hour) |
  *
  * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
  * (feed, article) means concurrent writers never touch the same key: no read-modify-write of a
@@ -99,6 +100,10 @@ export function parseIndexKey(key: string): { feed: FeedKey; id: string } | unde
 }
 
 export const REPAIR_CURSOR_KEY = "repair:cursor";
+
+
+/** A document being refreshed in parts (refresh/resume.ts): the items not yet processed. */
+export const resumeKey = (sourceId: string, token: string, part: number): string => `resume:${sourceId}:${token}:${part}`;
 
 export const TAG_PREFIX = "tag:";
 export const tagKey = (tag: Pick<Tag, "type" | "slug">): string => `${TAG_PREFIX}${tag.type}:${tag.slug}`;

@@ -10,6 +10,12 @@
  *   getSources:   ⌈n/100⌉ bulk reads
  *   listSources:  ⌈S/1000⌉ lists + ⌈S/100⌉ bulk reads
  *   putSource:    1 write;  deleteSource: 1 read + 1 delete;  getSource: 1 read
+ *
+ * Claims: a source about to be refreshed carries `claim {token, until}` in its record, and `c`
+ * (until, unix ms) in its metadata, so the cron skips it from the list alone. KV has no
+ * compare-and-swap: a claim is a fence against the cron re-enqueuing a source whose message is
+ * still waiting and against a manual refresh racing a queued one, good within KV's consistency
+ * (a write is seen at once where it was made, elsewhere within about a minute).
  */
 import { type Source, SourceSchema } from "../domain/source";
 import { SOURCE_PREFIX, sourceKey } from "./keys";
@@ -18,6 +24,8 @@ import { SOURCE_PREFIX, sourceKey } from "./keys";
 export interface SourceListMeta {
   /** next_due, unix ms. */
   d: number;
+  /** claim.until, unix ms, while the source is claimed. */
+  c?: number;
 }
 
 const BULK_GET_MAX = 100;
@@ -41,7 +49,8 @@ export async function getSources(kv: KVNamespace, ids: readonly string[]): Promi
 }
 
 export async function putSource(kv: KVNamespace, source: Source): Promise<void> {
-  const meta: SourceListMeta = { d: Date.parse(source.next_due) || 0 };
+  const claimedUntil = source.claim === undefined ? NaN : Date.parse(source.claim.until);
+  const meta: SourceListMeta = { d: Date.parse(source.next_due) || 0, ...(Number.isFinite(claimedUntil) && { c: claimedUntil }) };
   await kv.put(sourceKey(source.id), JSON.stringify(source), { metadata: meta });
 }
 
@@ -54,15 +63,20 @@ export async function deleteSource(kv: KVNamespace, id: string): Promise<boolean
 }
 
 /** Every source id with its due time, from the key list alone (follows the cursor through short pages). */
-export async function listDue(kv: KVNamespace): Promise<{ id: string; dueMs: number }[]> {
-  const due: { id: string; dueMs: number }[] = [];
+export async function listDue(kv: KVNamespace): Promise<{ id: string; dueMs: number; claimedUntilMs: number }[]> {
+  const due: { id: string; dueMs: number; claimedUntilMs: number }[] = [];
   let cursor: string | undefined;
   for (;;) {
     const page = await kv.list<SourceListMeta>({ prefix: SOURCE_PREFIX, cursor });
     for (const key of page.keys) {
       const d = key.metadata?.d;
+      const c = key.metadata?.c;
       // A key without metadata (written by hand, or by an older version) is due now.
-      due.push({ id: key.name.slice(SOURCE_PREFIX.length), dueMs: typeof d === "number" && Number.isFinite(d) ? d : 0 });
+      due.push({
+        id: key.name.slice(SOURCE_PREFIX.length),
+        dueMs: typeof d === "number" && Number.isFinite(d) ? d : 0,
+        claimedUntilMs: typeof c === "number" && Number.isFinite(c) ? c : 0,
+      });
     }
     if (page.list_complete) return due;
     cursor = page.cursor;
@@ -81,4 +95,11 @@ function parseSource(raw: unknown): Source | null {
   if (raw === null || raw === undefined) return null;
   const parsed = SourceSchema.safeParse(raw);
   return parsed.success ? parsed.data : null;
+}
+
+/** Whether `source` is claimed at `nowMs` by a refresh other than `token`. */
+export function claimedByOther(source: Pick<Source, "claim">, nowMs: number, token?: string): boolean {
+  if (source.claim === undefined || source.claim.token === token) return false;
+  const until = Date.parse(source.claim.until);
+  return Number.isFinite(until) && until > nowMs;
 }

@@ -19,7 +19,14 @@ export type TagRecord = z.infer<typeof TagRecordSchema>;
 
 /** Makes sure every tag has its record (the first spelling seen keeps it). Returns how many records were written. */
 export async function ensureTagRecords(kv: KVNamespace, tags: readonly Tag[], nowIso: string): Promise<number> {
-  const writes: Tag[] = [];
+  const missing = await missingTagRecords(kv, tags);
+  await putTagRecords(kv, missing, nowIso);
+  return missing.length;
+}
+
+/** The tags among `tags` without a record: ⌈tags/100⌉ bulk reads. */
+export async function missingTagRecords(kv: KVNamespace, tags: readonly Tag[]): Promise<Tag[]> {
+  const missing: Tag[] = [];
   // KV's bulk get takes at most 100 keys.
   for (let start = 0; start < tags.length; start += 100) {
     const chunk = tags.slice(start, start + 100);
@@ -29,17 +36,21 @@ export async function ensureTagRecords(kv: KVNamespace, tags: readonly Tag[], no
       // Only a missing record is written: publishers spell a topic many ways ("Economy",
       // "economy"), and rewriting on every difference would flip the name and spend writes.
       // Taxonomy renames update the record themselves (renameTagRecord).
-      if (!record.success) writes.push(tag);
+      if (!record.success) missing.push(tag);
     }
   }
+  return missing;
+}
+
+/** Writes the records of tags found missing (one put each, and one tag-set bump when there is any). */
+export async function putTagRecords(kv: KVNamespace, missing: readonly Tag[], nowIso: string): Promise<void> {
   await Promise.all(
-    writes.map((tag) => {
+    missing.map((tag) => {
       const record: TagRecord = { type: tag.type, name: tag.name, slug: tag.slug, created: nowIso };
       return kv.put(tagKey(tag), JSON.stringify(record));
     }),
   );
-  if (writes.length > 0) await bumpTagSet(kv);
-  return writes.length;
+  if (missing.length > 0) await bumpTagSet(kv);
 }
 
 const TagSetVersionSchema = z.object({ token: z.string() });

@@ -1,0 +1,257 @@
+/**
+ * Refresh fanned out over Cloudflare Queues (used when the Worker has a `REFRESH_QUEUE` binding;
+ * without one the cron refreshes in its own invocation, run-tick.ts).
+ *
+ * Producer (`enqueueDue`, the cron tick): lists the sources by key metadata, takes the due ones not
+ * claimed, oldest first, claims each (a token and an expiry written on the record, store/sources.ts)
+ * and sends `{id, token}` messages, 100 per `sendBatch`. KV operations: ⌈S/1000⌉ lists, then per
+ * 100 claimed sources 1 bulk read and 100 writes — as many as the tick's budget takes; the rest are
+ * still due, and the oldest, next tick.
+ *
+ * Consumer (`consumeRefreshBatch`, the `queue()` handler): each message refreshes its source with
+ * refresh-source.ts in this invocation (its own CPU, subrequests and KV operations, shared among
+ * the batch's messages). A message whose token is no longer the source's claim is stale (the claim
+ * expired and was taken again, or a manual refresh took over) and is acked without work.
+ * - Upstream failures are recorded on the source by the refresh (backoff reschedules) and acked.
+ * - KV and platform failures throw: the message is retried with a growing delay; after
+ *   `REFRESH_MAX_RETRIES` retries it goes to the dead-letter queue.
+ * - A document the budget cannot finish continues in a follow-up message: the remaining parsed
+ *   items are stored under `resume:{id}:{token}:{part}` (one hour), and the next part is sent
+ *   before this message is acked. A crash anywhere in between repeats the part: its items already
+ *   written come back `unchanged` (same rev), so nothing is skipped or stored twice.
+ *
+ * Dead letters (`recordDeadLetters`, the dead-letter queue's consumer): the source gets
+ * `dead_letter {at, reason}` (shown by GET /api/sources), a failure's backoff, and its claim
+ * released, so the next tick takes it again when due.
+ */
+import * as z from "zod";
+import type { Source } from "../domain/source";
+import { resumeKey } from "../store/keys";
+import { claimedByOther, getSource, getSources, listDue, putSource } from "../store/sources";
+import { loadTaxonomy } from "../store/taxonomy";
+import type { ParseFeed } from "../upstream/types";
+import { type RefreshConfig, refreshConfig } from "./config";
+import { type Continuation, type RefreshReport, refreshSource } from "./refresh-source";
+import { nextDueMs, pickDue } from "./schedule";
+
+export const RefreshMessageSchema = z.object({
+  id: z.string().max(64),
+  token: z.string().max(64),
+  /** Which part of the document (0: fetch it; n: take up `resume:{id}:{token}:{n}`). */
+  part: z.number().int().nonnegative().max(1000).optional(),
+});
+export type RefreshMessage = z.infer<typeof RefreshMessageSchema>;
+
+/** How long a claim holds: longer than a queued refresh takes, retries included. */
+export const CLAIM_MS = 15 * 60_000;
+/** Retries before a message is dead-lettered; wrangler.jsonc's `max_retries` says the same. */
+export const REFRESH_MAX_RETRIES = 3;
+/** A continuation outlives its message by this long at most. */
+const RESUME_TTL_SECONDS = 3600;
+/** KV operations of one consumer invocation (the platform allows 1000), shared by its messages. */
+const CONSUMER_KV_OPS = 900;
+const SEND_BATCH_MAX = 100;
+const WRITE_CONCURRENCY = 50;
+
+export interface RefreshDepsBase {
+  fetch: (request: Request) => Promise<Response>;
+  parse: ParseFeed;
+  now: () => number;
+}
+
+export interface EnqueueReport {
+  due: number;
+  enqueued: number;
+  /** Due sources skipped because a claim holds them. */
+  claimed: number;
+  left: number;
+  kvOps: number;
+  errors: string[];
+}
+
+/** Claims a source for one refresh: the record carries the token until the state is saved. */
+export async function claimSource(kv: KVNamespace, source: Source, nowMs: number, token = crypto.randomUUID()): Promise<Source> {
+  const claimed: Source = { ...source, claim: { token, until: new Date(nowMs + CLAIM_MS).toISOString() } };
+  await putSource(kv, claimed);
+  return claimed;
+}
+
+export async function enqueueDue(env: Env, queue: Queue<RefreshMessage>, nowMs: number, override?: Partial<RefreshConfig>): Promise<EnqueueReport> {
+  const config = { ...refreshConfig(env), ...override };
+  const report: EnqueueReport = { due: 0, enqueued: 0, claimed: 0, left: 0, kvOps: 0, errors: [] };
+  const listed = await listDue(env.KV);
+  report.kvOps += Math.max(1, Math.ceil(listed.length / 1000));
+  const due = listed.filter((entry) => entry.dueMs <= nowMs);
+  report.due = due.length;
+  const free = due.filter((entry) => entry.claimedUntilMs <= nowMs);
+  report.claimed = due.length - free.length;
+  // Each claim is a write, each 100 of them a bulk read first.
+  const room = config.kvOps - report.kvOps;
+  const picked = pickDue(free, nowMs, Math.max(0, Math.floor((room * 100) / 101)));
+  for (let start = 0; start < picked.length; start += SEND_BATCH_MAX) {
+    const chunk = picked.slice(start, start + SEND_BATCH_MAX);
+    const sources = await getSources(env.KV, chunk.map((p) => p.id));
+    report.kvOps += 1;
+    const messages: RefreshMessage[] = [];
+    for (let i = 0; i < sources.length; i += WRITE_CONCURRENCY) {
+      const claimed = await Promise.all(
+        sources.slice(i, i + WRITE_CONCURRENCY).map(async (source) => {
+          // The metadata may lag the record (KV lists are eventually consistent): the record decides.
+          if (claimedByOther(source, nowMs)) return undefined;
+          const token = crypto.randomUUID();
+          await claimSource(env.KV, source, nowMs, token);
+          return { id: source.id, token };
+        }),
+      );
+      report.kvOps += claimed.filter((c) => c !== undefined).length;
+      messages.push(...claimed.filter((c): c is RefreshMessage => c !== undefined));
+    }
+    if (messages.length === 0) continue;
+    try {
+      await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" })));
+      report.enqueued += messages.length;
+    } catch (error) {
+      // Claimed but not sent: they wait for their claims to expire, then go out with a later tick.
+      report.errors.push(`send failed for ${messages.length} sources: ${describe(error)}`);
+    }
+  }
+  report.left = free.length - report.enqueued;
+  return report;
+}
+
+export interface ConsumeReport {
+  refreshed: RefreshReport[];
+  stale: number;
+  continued: number;
+  retried: { id: string; error: string }[];
+}
+
+export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env, deps: RefreshDepsBase): Promise<ConsumeReport> {
+  const report: ConsumeReport = { refreshed: [], stale: 0, continued: 0, retried: [] };
+  const config = refreshConfig(env);
+  const maxWriteOps = Math.max(10, Math.floor(CONSUMER_KV_OPS / batch.messages.length) - 8);
+  let taxonomy: Awaited<ReturnType<typeof loadTaxonomy>> | undefined;
+  // One at a time: two messages of a batch may carry the same story, and their store steps must not interleave.
+  for (const message of batch.messages) {
+    const parsed = RefreshMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      console.error("refresh message unreadable; dropped", JSON.stringify(message.body).slice(0, 200));
+      message.ack();
+      continue;
+    }
+    const body = parsed.data;
+    try {
+      const source = await getSource(env.KV, body.id);
+      if (!source || source.claim?.token !== body.token) {
+        report.stale += 1;
+        message.ack();
+        continue;
+      }
+      const part = body.part ?? 0;
+      const resume = part > 0 ? await readContinuation(env.KV, body.id, body.token, part) : undefined;
+      taxonomy ??= await loadTaxonomy(env.KV);
+      const { report: one, continuation } = await refreshSource(
+        { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy: taxonomy.index, taxonomyVersion: taxonomy.etag, config, now: deps.now },
+        source,
+        { maxWriteOps, allowContinuation: true, claimToken: body.token, ...(resume && { resume }) },
+      );
+      report.refreshed.push(one);
+      if (continuation) {
+        await env.KV.put(resumeKey(body.id, body.token, part + 1), JSON.stringify(continuation), { expirationTtl: RESUME_TTL_SECONDS });
+        const queue = env.REFRESH_QUEUE as Queue<RefreshMessage> | undefined;
+        if (!queue) throw new Error("no REFRESH_QUEUE binding for the document's next part");
+        await queue.send({ id: body.id, token: body.token, part: part + 1 }, { contentType: "json" });
+        report.continued += 1;
+      }
+      message.ack();
+    } catch (error) {
+      const reason = describe(error);
+      report.retried.push({ id: body.id, error: reason });
+      console.error("queued refresh failed; retrying", body.id, error);
+      // The last retry: say why on the source while storage may still answer (best effort).
+      if (message.attempts > REFRESH_MAX_RETRIES) await noteLastError(env.KV, body.id, body.token, deps.now(), reason).catch(() => undefined);
+      message.retry({ delaySeconds: Math.min(30 * 2 ** (message.attempts - 1), 600) });
+    }
+  }
+  return report;
+}
+
+/** The dead-letter queue's consumer: each message's source says why its refresh was given up. */
+export async function recordDeadLetters(batch: MessageBatch<unknown>, env: Env, nowMs: number): Promise<number> {
+  let recorded = 0;
+  for (const message of batch.messages) {
+    const parsed = RefreshMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      message.ack();
+      continue;
+    }
+    try {
+      const reason = `refresh given up after ${message.attempts} attempts`;
+      if (await noteDeadLetter(env.KV, parsed.data.id, nowMs, reason, parsed.data.token)) recorded += 1;
+      message.ack();
+    } catch (error) {
+      console.error("dead letter not recorded; retrying", parsed.data.id, error);
+      message.retry({ delaySeconds: 60 });
+    }
+  }
+  return recorded;
+}
+
+/** The last attempt's error, on the source while it is still this refresh's claim (the dead letter's reason). */
+async function noteLastError(kv: KVNamespace, id: string, token: string, nowMs: number, reason: string): Promise<void> {
+  const source = await getSource(kv, id);
+  if (!source || source.claim?.token !== token) return;
+  await putSource(kv, { ...source, dead_letter: { at: new Date(nowMs).toISOString(), reason: reason.slice(0, 300) } });
+}
+
+/**
+ * Records a dead-lettered refresh on its source: a failure's backoff, the reason (the last
+ * attempt's error when it could note it), and the claim released if it is still this refresh's.
+ */
+async function noteDeadLetter(kv: KVNamespace, id: string, nowMs: number, fallbackReason: string, token: string): Promise<boolean> {
+  const source = await getSource(kv, id);
+  if (!source) return false;
+  const ours = source.claim?.token === token;
+  const at = new Date(nowMs).toISOString();
+  const reason = ours && source.dead_letter ? `${fallbackReason}: ${source.dead_letter.reason}`.slice(0, 300) : fallbackReason;
+  const failures = source.consecutive_failures + 1;
+  const { claim, ...rest } = source;
+  await putSource(kv, {
+    ...rest,
+    ...(claim !== undefined && !ours && { claim }),
+    dead_letter: { at, reason },
+    last_error: reason,
+    last_fetch: at,
+    last_status: "internal",
+    consecutive_failures: failures,
+    next_due: new Date(nextDueMs({ nowMs, intervalMinutes: source.interval_minutes, failures })).toISOString(),
+  });
+  return true;
+}
+
+const ContinuationSchema = z.object({
+  fetchedMs: z.number(),
+  status: z.number().int(),
+  etag: z.string().optional(),
+  lastModified: z.string().optional(),
+  finalUrl: z.string(),
+  movedTo: z.string().optional(),
+  language: z.string().optional(),
+  itemsTotal: z.number().int(),
+  sharedUrls: z.array(z.string()),
+  // The items are the parser's own output, written by this module: checked for shape, not field by field.
+  items: z.array(z.object({ authors: z.array(z.unknown()), categories: z.array(z.unknown()), enclosures: z.array(z.unknown()) }).passthrough()),
+  fingerprints: z.array(z.string()),
+  counts: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), invalid: z.number(), deferred: z.number() }),
+  requests: z.number().int(),
+});
+
+/** The stored continuation of a part, or undefined when it expired (the part then fetches the document again). */
+async function readContinuation(kv: KVNamespace, id: string, token: string, part: number): Promise<Continuation | undefined> {
+  const parsed = ContinuationSchema.safeParse(await kv.get(resumeKey(id, token, part), "json"));
+  return parsed.success ? (parsed.data as Continuation) : undefined;
+}
+
+function describe(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 300) || "unknown error";
+}

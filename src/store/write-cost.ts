@@ -1,0 +1,69 @@
+/**
+ * What writing a batch of articles costs in KV operations, as the write path spends them (the
+ * article writers' puts and deletes, store/article-writer.ts; the feed-version bumps of
+ * articles.ts `applyArticleOps`; tags.ts `putTagRecords`), so budgets are neither
+ * overdrawn nor left half idle. The one place these costs are computed: the webhook's batch check
+ * and the refresh's per-item planning both use it, and test/write-cost.test.ts holds it to the
+ * counting guard's real count.
+ *
+ * Per article: 1 record put + 1 put per index key the new version adds + 1 delete per index key
+ * it drops (an update keeping its tags and date adds and drops none). Once per batch: 1 version
+ * bump per distinct feed touched (new and old feeds), 1 put per tag without a
+ * record yet plus 1 tag-set bump when there is any. Reads are the caller's (bulk, 100 keys each).
+ */
+import type { Article } from "../domain/article";
+import type { Tag } from "../domain/tag";
+import { feedsOf, indexKeysOf } from "./articles";
+
+type Indexed = Pick<Article, "id" | "published" | "tags">;
+
+export const tagIdentity = (tag: Pick<Tag, "type" | "slug">): string => `${tag.type}/${tag.slug}`;
+
+/** Record put + added index puts + stale index deletes of one article. */
+export function articleWriteCost(next: Indexed, prev: Indexed | null): number {
+  const nextKeys = indexKeysOf(next);
+  if (!prev) return nextKeys.length + 1;
+  const had = new Set(indexKeysOf(prev));
+  const keep = new Set(nextKeys);
+  let cost = 1;
+  for (const key of nextKeys) if (!had.has(key)) cost += 1;
+  for (const key of had) if (!keep.has(key)) cost += 1;
+  return cost;
+}
+
+/** The running cost of a batch, article by article (shared feeds and tags are counted once). */
+export class BatchCost {
+  private readonly feeds = new Set<string>();
+  private readonly newTags = new Set<string>();
+  total = 0;
+
+  /** `missingTags`: identities (`type/slug`) of the tags that have no record yet. */
+  constructor(private readonly missingTags: ReadonlySet<string>) {}
+
+  /** What adding this article would add to the total. */
+  costOf(next: Indexed, prev: Indexed | null): number {
+    let cost = articleWriteCost(next, prev);
+    const feeds = new Set([...feedsOf(next), ...(prev ? feedsOf(prev) : [])]);
+    for (const feed of feeds) if (!this.feeds.has(feed)) cost += 1;
+    // The first tag record of the batch also bumps the tag set's version.
+    let first = this.newTags.size === 0;
+    const counted = new Set<string>();
+    for (const tag of next.tags) {
+      const id = tagIdentity(tag);
+      if (!this.missingTags.has(id) || this.newTags.has(id) || counted.has(id)) continue;
+      counted.add(id);
+      cost += first ? 2 : 1;
+      first = false;
+    }
+    return cost;
+  }
+
+  add(next: Indexed, prev: Indexed | null): number {
+    const cost = this.costOf(next, prev);
+    for (const feed of feedsOf(next)) this.feeds.add(feed);
+    if (prev) for (const feed of feedsOf(prev)) this.feeds.add(feed);
+    for (const tag of next.tags) if (this.missingTags.has(tagIdentity(tag))) this.newTags.add(tagIdentity(tag));
+    this.total += cost;
+    return cost;
+  }
+}
