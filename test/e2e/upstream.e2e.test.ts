@@ -9,6 +9,7 @@ import { tagNamed } from "./support/api";
 import { e2e, e2eDescribe } from "./support/context";
 import { feedparser } from "./support/feedparser";
 import { FORMATS, get, readPage } from "./support/feeds";
+import { sleep } from "./support/processes";
 import { encodeWindows1251, startUpstreamServer, type UpstreamServer } from "./support/upstream-server";
 
 const TAG = { type: "topic", name: "E2E Upstream" };
@@ -80,9 +81,15 @@ e2eDescribe("upstream sources and the cron", () => {
   it("the cron refreshes every due source; the items appear in tagfeed's feeds; the broken one is reported", async () => {
     const cron = await fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`);
     expect(cron.status).toBe(200);
+    // The tick sends the due sources to the refresh queue; wrangler dev's local consumer refreshes
+    // each in its own invocation a moment later, and saving its state releases its claim.
+    type Listed = { sources: { id: string; last_status?: number | string; last_error?: string; items_seen: number; claim?: unknown }[] };
+    let listed: Listed = { sources: [] };
+    for (const started = Date.now(); Date.now() - started < 30_000; await sleep(250)) {
+      listed = (await (await fetch(`${baseUrl}/api/sources`, { headers: admin })).json()) as Listed;
+      if (listed.sources.length > 0 && listed.sources.every((s) => s.last_status !== undefined && s.claim === undefined)) break;
+    }
     expect(upstream.requests.filter((r) => r.status === 200).map((r) => r.path).sort()).toEqual(["/atom.xml", "/feed.json", "/rdf.xml", "/rss2.xml"]);
-
-    const listed = (await (await fetch(`${baseUrl}/api/sources`, { headers: admin })).json()) as { sources: { id: string; last_status?: number | string; last_error?: string; items_seen: number }[] };
     const state = (path: string) => listed.sources.find((s) => s.id === sourceIds[path]);
     for (const path of ["/rss2.xml", "/rdf.xml", "/atom.xml", "/feed.json"]) expect([path, state(path)?.last_status]).toEqual([path, 200]);
     expect(state("/broken.xml")?.last_error).toBeTruthy();
