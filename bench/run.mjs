@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: every figure of issue 7 in one run (about 4-5 minutes on 2 cores), printed as
+// `npm run bench`: every figure of the benchmark in one run (about 4-5 minutes on 2 cores), printed as
 // a table and written to bench/RESULTS.md.
 //   npm run bench                      the full run; writes bench/RESULTS.md
 //   npm run bench -- --quick           short budgets, 3 s load runs; prints only (unless --write)
@@ -330,7 +330,7 @@ function buildReport(r) {
 
   // Targets first in the file: build it separately and put it on top.
   const head = [];
-  head.push("## Targets (issue 7)");
+  head.push("## Targets");
   head.push("");
   head.push("| target | figure | met | why not |");
   head.push("| --- | ---: | :---: | --- |");

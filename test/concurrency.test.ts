@@ -1,5 +1,5 @@
 /**
- * Concurrency (issue 8; CONTRACT.md "Concurrent submissions never lose an article, whatever their
+ * Concurrency (docs/API.md: "Concurrent submissions never lose an article, whatever their
  * tags"): many parallel submissions, updates, deletes and feed reads of the same and of different
  * articles, through the Worker's own fetch. After they all finish:
  * - no article is lost: one whose last operation was a write exists, as one of the versions sent;

@@ -1,5 +1,5 @@
 /**
- * No secret or signature reaches the logs (issue 8, "Auth"): every console call the Worker makes
+ * No secret or signature reaches the logs (docs/SECURITY.md): every console call the Worker makes
  * while it handles good and bad credentials, a misconfigured secret, KV faults and a failing rate
  * limiter is captured, and none may contain the webhook secret, the admin token, a signature or a
  * bearer token a client sent.

@@ -1,5 +1,5 @@
 /**
- * The HTML pages (CONTRACT.md: `GET /`, `GET /tags/{type}/{slug}`) and the feeds' XSLT, driven
+ * The HTML pages (docs/API.md: `GET /`, `GET /tags/{type}/{slug}`) and the feeds' XSLT, driven
  * through the Worker with real local KV. HTML is checked with string and regex probes: enough to
  * pin structure (groups, links, autodiscovery, escaping) without a DOM.
  */

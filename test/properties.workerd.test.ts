@@ -1,5 +1,5 @@
 /**
- * Property-based test of POST /api/articles inside workerd (issue 8, "Input"): a few hundred
+ * Property-based test of POST /api/articles inside workerd (docs/SECURITY.md, input): a few hundred
  * generated bodies — junk JSON, near-valid articles with one field broken, truncated JSON,
  * mis-encoded bytes, wrong content types, giant numbers — each correctly signed, so they get
  * past auth and reach the parser. Invariants:

@@ -1,5 +1,5 @@
 /**
- * Per-client rate limits on the write routes (issue 8, "Abuse and load"; src/http/rate-limit.ts),
+ * Per-client rate limits on the write routes (src/http/rate-limit.ts),
  * through Miniflare's simulation of the Workers rate-limiting binding. The suite's own
  * WRITE_LIMITER is set out of reach in vitest.config.ts; these tests swap in TEST_TIGHT_LIMITER
  * (3 requests a minute) as WRITE_LIMITER.

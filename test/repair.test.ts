@@ -1,5 +1,5 @@
 /**
- * Index repair (issue 8, "Faults": a crash between writes is repaired by the next write or the
+ * Index repair (a crash between writes is repaired by the next write or the
  * cron; src/store/repair.ts). Debris and missing keys are made by writing KV directly, as a
  * Worker that died between two writes would leave them, and by racing updates of one article.
  */

@@ -1,5 +1,5 @@
 /**
- * Scanners and path junk (issue 8, "Input": query parameters and path segments of any content):
+ * Scanners and path junk (query parameters and path segments of any content):
  * every public and admin route, under GET, HEAD, DELETE and POST, with traversal, NUL, huge
  * segments, percent-encoded garbage (invalid escapes, overlong UTF-8, encoded surrogates) and odd
  * query strings. The answer is always a clear 2xx, 3xx or 4xx — never a 5xx — and a 4xx carries

@@ -1,5 +1,5 @@
 /**
- * The sources admin API (CONTRACT.md, "Sources"): add, list, get, delete, OPML import, and the
+ * The sources admin API (docs/API.md, "Sources"): add, list, get, delete, OPML import, and the
  * URL safety checks at the edge. Refreshing is covered by test/refresh.test.ts.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";

@@ -1,5 +1,5 @@
 /**
- * The taxonomy admin API and tag merges (issue 4), in workerd with real local KV, driven through
+ * The taxonomy admin API and tag merges, in workerd with real local KV, driven through
  * the Worker's own fetch. Every test that changes the taxonomy restores the default afterwards
  * (the compiled taxonomy is memoized per isolate), and every tag a test creates has a unique name.
  */

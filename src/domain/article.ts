@@ -3,7 +3,7 @@ import { MAX_TAG_NAME_LENGTH, TagInputSchema, TagSchema } from "./tag";
 
 /**
  * The article shapes, defined once:
- * - `ArticleInputSchema`: what a publisher's webhook sends (CONTRACT.md, "Articles").
+ * - `ArticleInputSchema`: what a publisher's webhook sends (docs/API.md, "Articles").
  * - `ArticleSchema`: the normalized record tagfeed stores and serves; every feed is rendered
  *   from it, whichever way the article came in (webhook or upstream feed).
  */

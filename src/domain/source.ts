@@ -1,5 +1,5 @@
 /**
- * Upstream sources (CONTRACT.md, "Sources"): the shapes, defined once. No I/O.
+ * Upstream sources (docs/API.md, "Sources"): the shapes, defined once. No I/O.
  * - `SourceInputSchema`: what `POST /api/sources` (and each OPML outline) sends.
  * - `SourceSchema`: the stored record: configuration plus refresh state, one KV key per source
  *   (store/sources.ts). Written by the admin API (create, delete) and by the refresh job (state).

@@ -1,5 +1,5 @@
 /**
- * Property-based tests of the webhook trust boundary (issue 8, "Input"): `parseSubmission` and
+ * Property-based tests of the webhook trust boundary (the input side of docs/SECURITY.md): `parseSubmission` and
  * `normalizeArticle` driven with generated junk (test-arbitraries.ts). Invariants:
  * - neither ever throws, whatever the value;
  * - a refusal is a non-empty list of field errors whose paths point into the input;

@@ -3,7 +3,7 @@
  * built by the caller (routes), holding no functions, no clock and no request. One document
  * renders to all three formats, so every URL that differs by format is given per format.
  *
- * Identity (CONTRACT.md, "Feeds": stable id/guid): an item's id is `urn:tagfeed:article:{id}`
+ * Identity (docs/API.md, "Feeds": stable id/guid): an item's id is `urn:tagfeed:article:{id}`
  * in every format (RSS `guid isPermaLink="false"`, Atom `id`, JSON Feed `id`). It depends only
  * on the article id, so it survives a changed article URL, another host name (local, staging,
  * production) and any re-render, and the same story is recognised across formats. The URL is

@@ -1,5 +1,5 @@
 /**
- * The render module's entry: pick a format, get its body and content type (CONTRACT.md,
+ * The render module's entry: pick a format, get its body and content type (docs/API.md,
  * "Feeds": RSS 2.0, Atom 1.0, JSON Feed 1.1). Pure: routes build one FeedDocument and call
  * `renderFeed` for whichever format was asked.
  */

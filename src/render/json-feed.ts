@@ -7,7 +7,7 @@
  *   surrogate as `\udXXX`, valid JSON but not valid Unicode, and the formats should agree.
  * - 1.1 `authors` (arrays), never 1.0 `author`; item-level `language`.
  * - `id` is `urn:tagfeed:article:{id}` as in RSS and Atom; `url` is the article's own URL, else
- *   the service's page (CONTRACT.md), so `external_url` is not used.
+ *   the service's page (docs/API.md), so `external_url` is not used.
  * - "content_html and content_text are each optional strings, but one or both must be present":
  *   an article with neither gets its summary (or "") as `content_text`.
  * - `tags` are display names (deduplicated); the typed tags, sources and section are in the

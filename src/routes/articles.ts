@@ -1,5 +1,5 @@
 /**
- * Article routes (CONTRACT.md, "Articles"): validate, call, answer.
+ * Article routes (docs/API.md, "Articles"): validate, call, answer.
  *   POST   /api/articles        webhook submission (Standard Webhooks or admin bearer)
  *   GET    /api/articles/:id    one stored article as JSON
  *   DELETE /api/articles/:id    admin: remove it from every feed

@@ -1,5 +1,5 @@
 /**
- * Feed routes (CONTRACT.md, "Feeds"): public, no auth.
+ * Feed routes (docs/API.md, "Feeds"): public, no auth.
  *   GET /feeds/all.{rss,atom,json}
  *   GET /feeds/{type}/{slug}.{rss,atom,json}   ?limit= (1..200, default 50) &after= (paging cursor)
  *   GET /feeds/{type}/{slug}+{type}/{slug}[+{type}/{slug}].{rss,atom,json}   articles holding all the tags

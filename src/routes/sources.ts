@@ -1,5 +1,5 @@
 /**
- * Upstream source routes (CONTRACT.md, "Sources"), all admin (`Authorization: Bearer <ADMIN_TOKEN>`):
+ * Upstream source routes (docs/API.md, "Sources"), all admin (`Authorization: Bearer <ADMIN_TOKEN>`):
  *   POST   /api/sources               add a feed: {url, name?, tags?, interval_minutes?, autotag?, autotag_types?}
  *                                     → 201 with the source; 200 with the existing one when its
  *                                     canonical URL is already a source (nothing changed: adding is

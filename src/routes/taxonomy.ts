@@ -1,5 +1,5 @@
 /**
- * Taxonomy and merge routes (issue 4; README "Tags and the taxonomy"): validate, call, answer.
+ * Taxonomy and merge routes (README "Tags and the taxonomy"): validate, call, answer.
  *   GET    /api/taxonomy                        the document (public: names and aliases are not
  *                                               secret, and publishers can see what their spellings
  *                                               resolve to); `?download=1` adds Content-Disposition

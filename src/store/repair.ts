@@ -1,5 +1,5 @@
 /**
- * Repair of the feed indexes (issue 8, "Faults": a crash between writes is repaired by the cron).
+ * Repair of the feed indexes (a crash between writes, or what the platform loses, is repaired by the cron).
  *
  * The write protocol (store/articles.ts) keeps what readers see consistent — a reader only
  * accepts an index entry that the article record still claims — but it can leave two kinds of

@@ -46,5 +46,5 @@ export async function tagNamed(baseUrl: string, type: string, name: string): Pro
   return tag;
 }
 
-/** An article's link in feeds: its own URL, or its page here when it has none (CONTRACT.md). */
+/** An article's link in feeds: its own URL, or its page here when it has none (docs/API.md). */
 export const articleLink = (baseUrl: string, a: StoredArticle): string => a.url ?? `${baseUrl}/articles/${encodeURIComponent(a.id)}`;
