@@ -47,15 +47,19 @@ describe("a new operator's first hour", () => {
   it("every wrangler command of README's deploy section exists as written", async () => {
     const commands = wranglerCommands("Deploying to Cloudflare");
     expect(commands.map((c) => c.join(" "))).toEqual(
-      expect.arrayContaining(["login", "secret put WEBHOOK_SECRET", "secret put ADMIN_TOKEN", "deploy"]),
+      expect.arrayContaining(["login", "queues create tagfeed-refresh", "secret put WEBHOOK_SECRET", "secret put ADMIN_TOKEN", "deploy"]),
     );
     for (const command of commands) {
-      // Wrangler answers an unknown subcommand with its parent's help: the first line of a known
-      // one's help names the command itself (`wrangler secret put <key>`).
-      const words = command.filter((word) => !/^[A-Z_]+$/.test(word));
-      const help = await wrangler([...words, "--help"]);
-      expect(help.code, `wrangler ${words.join(" ")} --help\n${help.stderr}`).toBe(0);
-      expect(help.stdout.trimStart().split("\n")[0]).toMatch(new RegExp(`^wrangler ${words.join(" ")}( |$)`));
+      // Wrangler answers an unknown subcommand with its parent's help, so the first line of the
+      // help must name every word of the command: subcommands as written, arguments as
+      // placeholders (`wrangler secret put <key>` for `secret put WEBHOOK_SECRET`).
+      const help = await wrangler([...command, "--help"]);
+      expect(help.code, `wrangler ${command.join(" ")} --help\n${help.stderr}`).toBe(0);
+      const usage = help.stdout.trimStart().split("\n")[0]!.split(/\s+/).slice(1);
+      const subcommands = usage.filter((word) => !/^[<[]/.test(word));
+      const placeholders = usage.filter((word) => word.startsWith("<"));
+      expect(command.slice(0, subcommands.length), usage.join(" ")).toEqual(subcommands);
+      expect(command.length - subcommands.length, usage.join(" ")).toBe(placeholders.length);
     }
   }, 180_000);
 
@@ -64,7 +68,7 @@ describe("a new operator's first hour", () => {
     expect(result.code, result.stderr).toBe(0);
     const out = result.stdout;
     expect(out).toContain("--dry-run: exiting now.");
-    for (const binding of ["env.KV", "env.WRITE_LIMITER", "env.PUBLIC_ORIGIN"]) expect(out).toContain(binding);
+    for (const binding of ["env.KV", "env.WRITE_LIMITER", "env.ARTICLE_WRITER", "env.TAXONOMY_WRITER", "env.REFRESH_QUEUE", "env.PUBLIC_ORIGIN"]) expect(out).toContain(binding);
     // The bundle stays small enough for fast cold starts (and far below the free plan's 3 MiB).
     const gzip = /gzip: ([\d.]+) KiB/.exec(out);
     expect(Number(gzip?.[1])).toBeLessThan(1024);
