@@ -29,9 +29,9 @@ import type { Source } from "../domain/source";
 import { resumeKey } from "../store/keys";
 import { claimedByOther, getSource, getSources, listDue, putSource } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
-import type { ParseFeed } from "../upstream/types";
 import { type RefreshConfig, refreshConfig } from "./config";
 import { type Continuation, type RefreshReport, refreshSource } from "./refresh-source";
+import type { TickDeps } from "./run-tick";
 import { nextDueMs, pickDue } from "./schedule";
 
 export const RefreshMessageSchema = z.object({
@@ -52,12 +52,6 @@ const RESUME_TTL_SECONDS = 3600;
 const CONSUMER_KV_OPS = 900;
 const SEND_BATCH_MAX = 100;
 const WRITE_CONCURRENCY = 50;
-
-export interface RefreshDepsBase {
-  fetch: (request: Request) => Promise<Response>;
-  parse: ParseFeed;
-  now: () => number;
-}
 
 export interface EnqueueReport {
   due: number;
@@ -126,7 +120,7 @@ export interface ConsumeReport {
   retried: { id: string; error: string }[];
 }
 
-export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env, deps: RefreshDepsBase): Promise<ConsumeReport> {
+export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env, deps: TickDeps): Promise<ConsumeReport> {
   const report: ConsumeReport = { refreshed: [], stale: 0, continued: 0, retried: [] };
   const config = refreshConfig(env);
   const maxWriteOps = Math.max(10, Math.floor(CONSUMER_KV_OPS / batch.messages.length) - 8);
