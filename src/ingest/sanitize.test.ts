@@ -187,6 +187,16 @@ describe("sanitizeHtml structure and limits", () => {
     expect(sanitizeHtml('<img src="/i.png">', { baseUrl: "ftp://x.example/" })).toBe('<img src="/i.png">');
     expect(sanitizeHtml('<img src="/i.png">', { baseUrl: "not a url" })).toBe('<img src="/i.png">');
   });
+
+  it("drops credentials from links and images (absolute, protocol-relative, or from the base)", () => {
+    expect(sanitizeHtml('<a href="https://user:secret@news.example/a">a</a>')).toBe(
+      '<a href="https://news.example/a" rel="nofollow noopener noreferrer">a</a>',
+    );
+    expect(sanitizeHtml('<img src="//user:secret@cdn.example/i.png">')).toBe('<img src="https://cdn.example/i.png">');
+    expect(sanitizeHtml('<img src="i.png">', { baseUrl: "https://user:secret@news.example/2022/" })).toBe(
+      '<img src="https://news.example/2022/i.png">',
+    );
+  });
 });
 
 describe("htmlToText", () => {

@@ -536,7 +536,11 @@ function absoluteUrl(value: string, base: URL | undefined, allowMailto: boolean)
     return undefined;
   }
   const ok = url.protocol === "http:" || url.protocol === "https:" || (allowMailto && url.protocol === "mailto:");
-  return ok ? url.href : undefined;
+  if (!ok) return undefined;
+  // RFC 3986 §3.2.1: a `user:password@` sent by mistake is not republished in content links either.
+  url.username = "";
+  url.password = "";
+  return url.href;
 }
 
 function parseBase(baseUrl: string | undefined): URL | undefined {
