@@ -141,4 +141,38 @@ e2eDescribe("HTTP as feed readers use it", () => {
     expect((await get(`${baseUrl}/feeds/city/almaty.rss?limit=abc`)).status).toBe(400);
     expect((await get(`${baseUrl}/feeds/city/almaty.rss?limit=5000`)).status).toBe(200);
   });
+
+  it("answers a 6 MiB POST with 413 (or closes after it), with and without Content-Length, and the next request is fine", async () => {
+    const big = new Uint8Array(6 * 1024 * 1024).fill(0x20);
+    /** The status, or "closed" when the server ended the connection after refusing the body. */
+    const post = async (body: BodyInit, extra: Record<string, string> = {}): Promise<number | "closed"> => {
+      try {
+        const response = await fetch(`${baseUrl}/api/articles`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...extra },
+          body,
+          ...({ duplex: "half" } as object),
+        });
+        await response.body?.cancel();
+        return response.status;
+      } catch {
+        return "closed";
+      }
+    };
+    const streamed = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 6; i++) controller.enqueue(big.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
+          controller.close();
+        },
+      });
+    for (const attempt of [() => post(big), () => post(streamed())]) {
+      expect([413, "closed"]).toContain(await attempt());
+      // The Worker did not restart and serves the next, unrelated request.
+      const health = await fetch(`${baseUrl}/healthz`);
+      expect(health.status).toBe(200);
+      const next = await post(JSON.stringify({}));
+      expect(next).toBe(401);
+    }
+  });
 });
