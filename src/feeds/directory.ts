@@ -56,21 +56,21 @@ export async function loadDirectory(kv: KVNamespace, urls: SiteUrls, type?: stri
 }
 
 /**
- * A directory rendering (`variant` names it: "api", "opml"), kept in this isolate per document,
+ * A directory rendering (`variant` names it: "api", "opml", the page in one language), kept in this isolate per document,
  * origin and type: a warm request costs one KV read and no rendering.
  */
 export async function renderDirectory(
   kv: KVNamespace,
   urls: SiteUrls,
   variant: string,
-  render: (groups: DirectoryGroup[]) => string,
+  render: (groups: DirectoryGroup[]) => string | Promise<string>,
   type?: string,
 ): Promise<string> {
   const { token, doc } = await directoryDocument(kv);
   const key = `${token}\n${doc.builtAt}\n${urls.origin}\n${variant}\n${type ?? ""}`;
   const hit = renderedDirectories.get(key);
   if (hit !== undefined) return hit;
-  const body = render(directoryGroups(doc, urls, type));
+  const body = await render(directoryGroups(doc, urls, type));
   renderedDirectories.set(key, body);
   return body;
 }

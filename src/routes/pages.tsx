@@ -23,7 +23,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ARTICLE_ID_PATTERN } from "../domain/article";
 import { TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
 import type { AppEnv } from "../env";
-import { loadDirectory } from "../feeds/directory";
+import { loadDirectory, renderDirectory } from "../feeds/directory";
 import { ArticlePage } from "../pages/article";
 import { DirectoryPage, TagTypePage } from "../pages/directory";
 import { ErrorPage } from "../pages/error";
@@ -109,8 +109,17 @@ pageRoutes.get("/lang/:lang", (c) => {
 
 pageRoutes.get("/", secure, async (c) => {
   const urls = urlsFor(c);
-  const groups = await loadDirectory(c.env.KV, urls);
-  return page(c, () => <DirectoryPage groups={groups} urls={urls} />);
+  const view = viewOf(c);
+  // The page is the same for every reader of one language: rendered once per directory document
+  // (and origin, language, time zone, query: the language switch links back with it), so a warm request costs one KV read and no rendering.
+  const query = new URL(c.req.url).search;
+  const body = await renderDirectory(c.env.KV, urls, `page\n${view.lang}\n${view.dates.timeZone}\n${query}`, async (groups) =>
+    (await htmlDocument(<ViewContext.Provider value={view}>{<DirectoryPage groups={groups} urls={urls} />}</ViewContext.Provider>)).toString(),
+  );
+  c.header("cache-control", PAGE_CACHE_CONTROL);
+  c.header("vary", "Accept-Language, Cookie");
+  c.header("content-language", view.lang);
+  return c.html(body);
 });
 
 pageRoutes.get("/tags/:type", secure, async (c) => {
