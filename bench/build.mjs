@@ -22,7 +22,10 @@ export { compileTaxonomy } from "./src/tags/resolve";
 export { DEFAULT_TAXONOMY } from "./src/tags/default-taxonomy";
 `;
 
-const APP = `export { app } from "./src/app";`;
+const APP = `export { app } from "./src/app";
+export { ArticleWriter } from "./src/store/article-writer";
+export { TaxonomyWriter } from "./src/store/taxonomy-writer";
+export { durableNamespace } from "./bench/durable-objects.mjs";`;
 
 /** The upstream entry, from whatever exists: the parser's module name is not settled yet. */
 function upstreamEntry() {
@@ -52,6 +55,9 @@ async function bundle(name, contents, outdir) {
     logLevel: "silent",
     jsx: "automatic",
     jsxImportSource: "hono/jsx",
+    // The Durable Object base class: workerd's own in the Worker, a Node stand-in here.
+    alias: { "cloudflare:workers": join(ROOT, "bench/durable-objects.mjs") },
+    external: ["node:*"],
   });
   return outfile;
 }

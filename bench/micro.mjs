@@ -333,9 +333,12 @@ if (want("parse")) {
 // *.workers.dev host has none that works): KV operations per request by layer, and CPU per request.
 
 if (want("app")) {
-  const { app } = await import(built.app);
+  const { app, ArticleWriter, TaxonomyWriter, durableNamespace } = await import(built.app);
   const kv = new MemoryKV();
   const env = { KV: kv, KV_COUNT: "true", ADMIN_TOKEN: "bench-admin", WEBHOOK_SECRET: "", PUBLIC_ORIGIN: "" };
+  // The writers' KV operations happen in their own invocations, as in workerd: not in x-tagfeed-kv.
+  env.ARTICLE_WRITER = durableNamespace(ArticleWriter, env);
+  env.TAXONOMY_WRITER = durableNamespace(TaxonomyWriter, env);
   const pending = [];
   const ctx = { waitUntil: (p) => pending.push(p), passThroughOnException() {}, props: {} };
   const settle = async () => {
