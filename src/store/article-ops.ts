@@ -20,7 +20,8 @@ export type ArticleOp =
   /** An index key of the article's that its record no longer claims: deleted unless it claims it again. */
   | { kind: "debris"; id: string; key: string };
 
-export type OpStatus = "created" | "updated" | "unchanged" | "deleted" | "absent";
+/** `retracted`: the article was deleted and this operation may not bring it back (a tombstone). */
+export type OpStatus = "created" | "updated" | "unchanged" | "deleted" | "absent" | "retracted";
 
 export interface OpOutcome {
   id: string;

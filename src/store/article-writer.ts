@@ -58,6 +58,9 @@ export class ArticleWriter extends DurableObject<Env> {
     );
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS bumps (feed TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    // Retractions: a deleted article's id and the content version it had, so no upstream refresh
+    // or re-sent copy brings it back; a publisher's changed version restores it.
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, rev TEXT NOT NULL, at INTEGER NOT NULL)");
   }
 
   /** Applies a batch of operations on this shard's articles, in order, after every batch before it. */
@@ -76,17 +79,21 @@ export class ArticleWriter extends DurableObject<Env> {
       const outcomes: OpOutcome[] = [];
       const writes: { id: string; before: Row; after: Row }[] = [];
       const debris: string[] = [];
+      const tombstones = new Map<string, string | null>();
       for (const op of ops) {
         const id = opId(op);
         const before = rows.get(id) ?? { record: null, keys: [], pending: false };
-        const { status, record } = await nextRecord(op, before, nowMs);
+        const tombstone = tombstones.has(id) ? (tombstones.get(id) ?? undefined) : this.tombstoneOf(id);
+        const { status, record } = await nextRecord(op, before, nowMs, tombstone);
+        if (status === "deleted" && op.kind === "delete" && before.record) tombstones.set(id, before.record.rev);
+        if (tombstone !== undefined && record !== null && op.kind === "replace") tombstones.set(id, null);
         const shown = record ?? before.record;
         outcomes.push({ id, status, tags: shown?.tags ?? [], ...(shown?.url !== undefined && { url: shown.url }) });
         if (op.kind === "debris") {
           if (status === "deleted") debris.push(op.key);
           continue;
         }
-        if (status === "unchanged" || status === "absent") continue;
+        if (status === "unchanged" || status === "absent" || status === "retracted") continue;
         const after: Row = { record, keys: [...before.keys, ...(record ? indexKeysOf(record) : [])], pending: true };
         writes.push({ id, before, after });
         rows.set(id, after);
@@ -106,6 +113,7 @@ export class ArticleWriter extends DurableObject<Env> {
       // 1. The log: every row and feed, durable before KV sees anything.
       const seq = this.nextSeq();
       for (const { id, after } of writes) this.saveRow(id, after);
+      for (const [id, rev] of tombstones) this.saveTombstone(id, rev, nowMs);
       this.logBumps([...touched], seq);
       await this.ctx.storage.sync();
       await this.ensureAlarm(Date.now() + BUMP_GRACE_MS);
@@ -238,6 +246,16 @@ export class ArticleWriter extends DurableObject<Env> {
     return rows;
   }
 
+  private tombstoneOf(id: string): string | undefined {
+    return this.ctx.storage.sql.exec<{ rev: string }>("SELECT rev FROM tombstones WHERE id = ?", id).toArray()[0]?.rev;
+  }
+
+  /** Records a retraction (`rev`: the deleted version), or lifts it (null). */
+  private saveTombstone(id: string, rev: string | null, nowMs: number): void {
+    if (rev === null) this.ctx.storage.sql.exec("DELETE FROM tombstones WHERE id = ?", id);
+    else this.ctx.storage.sql.exec("INSERT OR REPLACE INTO tombstones (id, rev, at) VALUES (?, ?, ?)", id, rev, nowMs);
+  }
+
   private saveRow(id: string, row: Row): void {
     this.ctx.storage.sql.exec(
       "INSERT OR REPLACE INTO articles (id, record, keys, pending) VALUES (?, ?, ?, ?)",
@@ -286,15 +304,22 @@ function parseRow(raw: { record: string | null; keys: string; pending?: number }
   };
 }
 
-/** What one operation makes of the stored version: pure but for WebCrypto digests. */
-async function nextRecord(op: ArticleOp, before: Row, nowMs: number): Promise<{ status: OpStatus; record: Article | null }> {
+/**
+ * What one operation makes of the stored version: pure but for WebCrypto digests. `tombstone` is
+ * the content version a deleted article had: an upstream item never brings it back, and neither
+ * does a publisher's copy of that same version; a changed version from the publisher restores it.
+ */
+async function nextRecord(op: ArticleOp, before: Row, nowMs: number, tombstone: string | undefined): Promise<{ status: OpStatus; record: Article | null }> {
   const prev = before.record;
+  const retracted = tombstone !== undefined && prev === null;
   switch (op.kind) {
     case "replace": {
+      if (retracted && op.draft.rev === tombstone) return { status: "retracted", record: null };
       if (prev && prev.rev === op.draft.rev) return { status: "unchanged", record: prev };
       return { status: prev ? "updated" : "created", record: stampArticle(op.draft, prev, nowMs) };
     }
     case "merge": {
+      if (retracted) return { status: "retracted", record: null };
       const merged = prev ? await mergeUpstream(prev, op.draft, op.inventedDate) : op.draft;
       if (prev && prev.rev === merged.rev) return { status: "unchanged", record: prev };
       return { status: prev ? "updated" : "created", record: stampArticle(merged, prev, nowMs) };
