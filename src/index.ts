@@ -7,7 +7,6 @@
  * loses.
  */
 import { app } from "./app";
-
 import { type RefreshMessage, consumeRefreshBatch, enqueueDue, recordDeadLetters } from "./refresh/queue";
 import { runRefreshTick } from "./refresh/run-tick";
 import { sweepArticleWriters } from "./store/articles";
