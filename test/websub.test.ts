@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { call, fixtures, submit } from "./helpers";
+import { call, fixtures, makeArticle, signedHeaders, submit } from "./helpers";
 
 const HUBS = "https://hub.example/ https://pubsubhubbub.appspot.com/";
 
@@ -36,3 +36,32 @@ describe("WebSub discovery", () => {
     expect(await plain.text()).not.toContain('rel="hub"');
   });
 });
+
+describe("WebSub publishing", () => {
+  it("pings every hub with the changed feeds after a webhook article, retrying a hub that failed", async () => {
+    const run = `ping-${crypto.randomUUID().slice(0, 8)}`;
+    // upstream.example/hub/{status} is the test's hub (test/fixtures/upstream/mock-upstream.mjs).
+    const hubs = `https://upstream.example/hub/204?run=${run} https://upstream.example/hub/503?run=${run}`;
+    const article = makeArticle({ tags: [{ type: "topic", name: run }] });
+    const body = JSON.stringify(article);
+    const ctx = createExecutionContext();
+    const response = await app.fetch(
+      new Request("http://tagfeed.test/api/articles", { method: "POST", headers: await signedHeaders(body), body }),
+      { ...env, WEBSUB_HUBS: hubs },
+      ctx,
+    );
+    expect(response.status).toBe(201);
+    await waitOnExecutionContext(ctx);
+    const log = (await (await fetch(`https://upstream.example/__log?match=${run}`)).json()) as { url: string; method: string; headers: Record<string, string>; body?: string }[];
+    const ok = log.filter((entry) => entry.url.includes("/hub/204"));
+    const failing = log.filter((entry) => entry.url.includes("/hub/503"));
+    expect(ok).toHaveLength(1);
+    expect(failing).toHaveLength(3); // tried three times, then given up
+    const form = new URLSearchParams(ok[0]!.body);
+    expect(ok[0]!.method).toBe("POST");
+    expect(ok[0]!.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+    expect(form.get("hub.mode")).toBe("publish");
+    expect(form.getAll("hub.url")).toEqual(expect.arrayContaining([`http://tagfeed.test/feeds/topic/${run}.atom`, "http://tagfeed.test/feeds/all.rss"]));
+  }, 30_000);
+});
+
