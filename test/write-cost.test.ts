@@ -85,6 +85,10 @@ describe("KV cost estimates match the real count", () => {
     const limited = newKvCounts();
     const partial = await ingestUpstream(counted(limited), more, nowMs, { maxWriteOps: 60 });
     expect(partial.deferred).toBeGreaterThan(0);
+    // The refresh continues the document from the first deferred item: it is named, and not written.
+    const written = new Set(partial.outcomes.map((o) => o.id));
+    const firstDeferred = more.find((m) => !written.has(m.draft.id))?.draft.id;
+    expect(partial.firstDeferredId).toBe(firstDeferred);
     expect(partial.kvOps).toBeGreaterThanOrEqual(total(limited));
     // Reads (article and tag bulk reads) come on top of the write budget.
     expect(limited.writes + limited.deletes).toBeLessThanOrEqual(60);

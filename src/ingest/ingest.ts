@@ -111,6 +111,8 @@ export interface UpstreamIngestResult {
   outcomes: IngestOutcome[];
   /** Changed articles left unwritten because `maxWriteOps` ran out. */
   deferred: number;
+  /** The first of them: the document is continued from it (items after it, changed or not, wait too). */
+  firstDeferredId?: string;
   /** KV operations used (reads and writes, counted as store/write-cost.ts does). */
   kvOps: number;
 }
@@ -153,10 +155,12 @@ export async function ingestUpstream(
   kvOps += Math.ceil(tags.length / 100);
   const cost = new BatchCost(new Set(missing.map(tagIdentity)));
   let deferred = 0;
+  let firstDeferredId: string | undefined;
   const ops: ArticleOp[] = [];
   const used = new Set<string>();
   for (const { draft, inventedDate, merged, prev } of candidates) {
     if (deferred > 0 || cost.total + cost.costOf(merged, prev) > budget) {
+      firstDeferredId ??= draft.id;
       deferred += 1;
       continue;
     }
@@ -168,7 +172,7 @@ export async function ingestUpstream(
     await putTagRecords(kv, missing.filter((tag) => used.has(tagIdentity(tag))), new Date(nowMs).toISOString());
     outcomes.push(...(await applyArticleOps(store, ops, nowMs)).map(toIngestOutcome));
   }
-  return { outcomes, deferred, kvOps: kvOps + cost.total };
+  return { outcomes, deferred, ...(firstDeferredId !== undefined && { firstDeferredId }), kvOps: kvOps + cost.total };
 }
 
 const outcomeBase = (merged: ArticleDraft) => ({ id: merged.id, tags: merged.tags, ...(merged.url !== undefined && { url: merged.url }) });

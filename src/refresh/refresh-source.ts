@@ -290,13 +290,11 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   }
   const ingest = () => ingestUpstream({ kv: deps.kv, writers: deps.writers }, drafts, nowMs, { maxWriteOps });
   const ingested = await (deps.exclusive ? deps.exclusive(ingest) : ingest());
-  // ingestUpstream keeps the first draft of each id and defers the last `deferred` of those: the
-  // document stops at the first deferred one, and everything from there on is left for later.
+  // The document stops at the first deferred item (the first draft of its id), and everything from
+  // there on, unchanged items included, is left for later: none is fingerprinted as done.
   let stopAt = doc.items.length;
   if (ingested.deferred > 0) {
-    const seen = new Set<string>();
-    const unique = drafts.filter((d) => (seen.has(d.draft.id) ? false : (seen.add(d.draft.id), true)));
-    stopAt = unique[unique.length - ingested.deferred]?.index ?? stopAt;
+    stopAt = drafts.find((d) => d.draft.id === ingested.firstDeferredId)?.index ?? stopAt;
     // Items before the stop that were skipped as invalid or unchanged stay counted; those after are not.
     invalid = 0;
     unchangedItems = 0;

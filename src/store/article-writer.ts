@@ -80,10 +80,13 @@ export class ArticleWriter extends DurableObject<Env> {
       const writes: { id: string; before: Row; after: Row }[] = [];
       const debris: string[] = [];
       const tombstones = new Map<string, string | null>();
+      /** The tombstone each changed one had before this batch: a write rolled back puts it back. */
+      const priorTombstones = new Map<string, string | undefined>();
       for (const op of ops) {
         const id = opId(op);
         const before = rows.get(id) ?? { record: null, keys: [], pending: false };
         const tombstone = tombstones.has(id) ? (tombstones.get(id) ?? undefined) : this.tombstoneOf(id);
+        if (!priorTombstones.has(id)) priorTombstones.set(id, tombstone);
         const { status, record } = await nextRecord(op, before, nowMs, tombstone);
         if (status === "deleted" && op.kind === "delete" && before.record) tombstones.set(id, before.record.rev);
         if (tombstone !== undefined && record !== null && op.kind === "replace") tombstones.set(id, null);
@@ -131,6 +134,7 @@ export class ArticleWriter extends DurableObject<Env> {
             failed = true;
             console.error("article write failed; rolling back to the previous version", id, error);
             this.saveRow(id, { record: before.record, keys: after.keys, pending: true });
+            if (tombstones.has(id)) this.saveTombstone(id, priorTombstones.get(id) ?? null, nowMs);
           }
         }),
       );
