@@ -40,7 +40,7 @@ function upstreamEntry() {
   return { text, module: parse };
 }
 
-async function bundle(name, contents, outdir) {
+export async function bundle(name, contents, outdir) {
   const outfile = join(outdir, `${name}.mjs`);
   await build({
     stdin: { contents, resolveDir: ROOT, loader: "ts", sourcefile: `bench-${name}.ts` },

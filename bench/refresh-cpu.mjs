@@ -1,0 +1,224 @@
+// Refresh CPU: one source refreshed through the real code path (src/refresh/refresh-source.ts:
+// fetch → parse → map → normalize → ingest through the article writers) over the in-memory KV
+// (bench/memory-kv.mjs) and the writer stand-in (bench/durable-objects.mjs), the upstream answered
+// by an in-process fetch. Inputs: RSS 2.0 documents from bench/inputs.mjs (Russian and English
+// news with 1.7-3.3 KB HTML bodies, three categories each, auto-tagging on).
+//   node bench/refresh-cpu.mjs [--quick] [--json=FILE]     (npm run bench runs it too)
+// Rows: a 50-item document with every item new (total, then each phase measured alone over the
+// same items), the same document with 2 new items of 50 (the rest fingerprinted by the previous
+// refresh), and a ~5 MB document (1,400+ items, of which the first 200 are looked at).
+// Each sample is one refresh (or one phase over all the items), timed with performance.now();
+// a fresh store for every sample is made before the clock starts. Figures are medians with p25-p75.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { bundle } from "./build.mjs";
+import { makeUpstreamRss } from "./inputs.mjs";
+import { MemoryKV } from "./memory-kv.mjs";
+
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick") || process.env.BENCH_QUICK === "1";
+const JSON_OUT = args.find((a) => a.startsWith("--json="))?.slice("--json=".length);
+const log = (...a) => console.error("[refresh-cpu]", ...a);
+
+const ENTRY = `
+export { refreshSource } from "./src/refresh/refresh-source";
+export { parseFeed } from "./src/upstream/parse";
+export { mapItem, sharedLinks } from "./src/refresh/map-item";
+export { normalizeArticle } from "./src/ingest/normalize";
+export { sanitizeHtml, htmlToText } from "./src/ingest/sanitize";
+export { autoTag } from "./src/tags/autotag";
+export { ingestUpstream } from "./src/ingest/ingest";
+export { compileTaxonomy } from "./src/tags/resolve";
+export { DEFAULT_TAXONOMY } from "./src/tags/default-taxonomy";
+export { newSource } from "./src/domain/source";
+export { DEFAULT_FETCH_LIMITS } from "./src/refresh/fetch-upstream";
+export { ArticleWriter } from "./src/store/article-writer";
+export { durableNamespace } from "./bench/durable-objects.mjs";
+`;
+
+const tmp = mkdtempSync(join(os.tmpdir(), "tagfeed-refresh-cpu-"));
+let m;
+try {
+  m = await import(await bundle("refresh", ENTRY, tmp));
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const FEED_URL = "https://news.example.kz/rss";
+const NOW_MS = Date.parse("2024-05-01T12:30:00.000Z");
+const taxonomy = m.compileTaxonomy(m.DEFAULT_TAXONOMY);
+const TAXONOMY_VERSION = '"bench-taxonomy-1"';
+const config = { ...m.DEFAULT_FETCH_LIMITS, maxSources: 20, subrequests: 40, kvOps: 800, wallMs: 20_000, concurrency: 4, allowPrivate: false, userAgent: "tagfeed-bench" };
+/** The queue consumer's budget for one source (refresh/queue.ts): 900 KV operations less its own. */
+const MAX_WRITE_OPS = 892;
+
+// SHA-256 digests are counted (every call goes through crypto.subtle.digest), so the hashing
+// row replays exactly the digests one refresh makes.
+const digest = crypto.subtle.digest.bind(crypto.subtle);
+let recording = null;
+crypto.subtle.digest = (algorithm, data) => {
+  recording?.push(new Uint8Array(data));
+  return digest(algorithm, data);
+};
+
+/** A store as a deployment has it: KV, the article writers, and the source record in KV. */
+async function freshStore(source) {
+  const kv = new MemoryKV();
+  const env = { KV: kv };
+  env.ARTICLE_WRITER = m.durableNamespace(m.ArticleWriter, env);
+  await kv.put(`source:${source.id}`, JSON.stringify(source));
+  return { kv, writers: env.ARTICLE_WRITER };
+}
+
+function deps(store, body) {
+  return {
+    kv: store.kv,
+    writers: store.writers,
+    fetch: async () => new Response(body, { status: 200, headers: { "content-type": "application/rss+xml; charset=utf-8" } }),
+    parse: m.parseFeed,
+    taxonomy,
+    taxonomyVersion: TAXONOMY_VERSION,
+    config,
+    now: () => NOW_MS,
+  };
+}
+
+const baseSource = m.newSource("s-00000000000000b1", FEED_URL, { name: "News KZ" }, new Date(NOW_MS - 3_600_000).toISOString());
+
+async function refresh(store, body, source = baseSource) {
+  const { report, source: saved } = await m.refreshSource(deps(store, body), source, { maxWriteOps: MAX_WRITE_OPS });
+  if (report.outcome !== "updated") throw new Error(`refresh: ${report.outcome} ${report.status} ${report.error ?? ""}`);
+  return { report, saved };
+}
+
+/** Samples of `run()` (timed), each after an untimed `setup()`. */
+async function sample(name, setup, run, { warmup = QUICK ? 3 : 10, samples = QUICK ? 10 : 40 } = {}) {
+  for (let i = 0; i < warmup; i++) await run(await setup());
+  const times = [];
+  for (let i = 0; i < samples; i++) {
+    const state = await setup();
+    const t0 = performance.now();
+    await run(state);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * (times.length - 1)))];
+  const row = { name, medianMs: q(0.5), p25Ms: q(0.25), p75Ms: q(0.75), samples: times.length };
+  log(`${name}: ${row.medianMs.toFixed(2)} ms [${row.p25Ms.toFixed(2)}–${row.p75Ms.toFixed(2)}]`);
+  return row;
+}
+
+/** The items of one generated document as separate XML blocks, to build documents that share items. */
+function documentOf(itemXml) {
+  const head = full.xml.slice(0, full.xml.indexOf("<item>"));
+  return new TextEncoder().encode(`${head}${itemXml.join("")}</channel>\n</rss>\n`);
+}
+const full = makeUpstreamRss({ items: 52 });
+const itemBlocks = full.xml.split("<item>").slice(1).map((s) => `<item>${s.slice(0, s.indexOf("</item>") + "</item>".length)}\n`);
+
+const results = { items: 50, rows: [], twoNew: null, big: null, digests: null };
+const noop = () => null;
+
+// --- 50 items, every one new -------------------------------------------------------------------
+{
+  const body = documentOf(itemBlocks.slice(0, 50));
+  results.inputBytes = body.byteLength;
+  const options = { url: FEED_URL, contentType: "application/rss+xml; charset=utf-8" };
+  const parsed = m.parseFeed(body, options);
+  if (!parsed.ok || parsed.value.items.length !== 50) throw new Error("the 50-item document does not parse to 50 items");
+  const items = parsed.value.items;
+  const context = { source: baseSource, taxonomy, fetchedAtIso: new Date(NOW_MS).toISOString(), feedLanguage: parsed.value.language, sharedUrls: m.sharedLinks(items) };
+  const mapped = [];
+  for (const item of items) {
+    const r = await m.mapItem(item, context);
+    if (!r.ok) throw new Error(`mapItem: ${r.error}`);
+    mapped.push(r.value);
+  }
+  const texts = items.map((item, i) => `${mapped[i].input.title}\n${m.htmlToText(item.contentHtml.slice(0, 80_000)).slice(0, 20_000)}`);
+  const normalizeAll = async () => {
+    const drafts = [];
+    for (const mi of mapped) {
+      const r = await m.normalizeArticle(mi.input, { taxonomy, nowMs: NOW_MS, contentBase: mi.contentBase, linkAsGiven: true });
+      if (!r.ok) throw new Error(`normalize: ${JSON.stringify(r.error)}`);
+      drafts.push({ draft: r.value, inventedDate: mi.inventedDate });
+    }
+    return drafts;
+  };
+  const drafts = await normalizeAll();
+
+  // One refresh with the digests recorded.
+  recording = [];
+  const check = await refresh(await freshStore(baseSource), body);
+  const digests = recording;
+  recording = null;
+  if (check.report.counts.created !== 50) throw new Error(`expected 50 created, got ${JSON.stringify(check.report.counts)}`);
+  results.digests = { count: digests.length, bytes: digests.reduce((n, d) => n + d.byteLength, 0) };
+  log(`one refresh: ${digests.length} SHA-256 digests over ${results.digests.bytes} bytes; KV ops ${check.report.kvOps}`);
+
+  const rows = results.rows;
+  rows.push(await sample("whole refresh, 50 new items", () => freshStore(baseSource), (store) => refresh(store, body)));
+  rows.push(await sample("  parse (parseFeed)", noop, () => m.parseFeed(body, options)));
+  rows.push(
+    await sample("  map (mapItem: text, title, categories, auto-tag, zod)", noop, async () => {
+      for (const item of items) await m.mapItem(item, context);
+    }),
+  );
+  rows.push(
+    await sample("    of which auto-tag (autoTag)", noop, () => {
+      for (const text of texts) m.autoTag(taxonomy, text);
+    }),
+  );
+  rows.push(await sample("  normalize (normalizeArticle: sanitize, URLs, tags, zod, id, rev)", noop, normalizeAll));
+  rows.push(
+    await sample("    of which sanitize (sanitizeHtml)", noop, () => {
+      for (const mi of mapped) m.sanitizeHtml(mi.input.content_html, { baseUrl: mi.contentBase ?? mi.input.url });
+    }),
+  );
+  rows.push(
+    await sample(`  hashing (the refresh's ${digests.length} SHA-256 digests, replayed)`, noop, async () => {
+      for (const d of digests) await digest("SHA-256", d);
+    }),
+  );
+  rows.push(
+    await sample("  storage (ingestUpstream: KV reads, writer calls; the writers' own work included)", () => freshStore(baseSource), (store) =>
+      m.ingestUpstream({ kv: store.kv, writers: store.writers }, drafts, NOW_MS, { maxWriteOps: MAX_WRITE_OPS }),
+    ),
+  );
+}
+
+// --- 2 new items of 50 -------------------------------------------------------------------------
+{
+  const before = documentOf(itemBlocks.slice(2, 52));
+  const after = documentOf(itemBlocks.slice(0, 50));
+  const setup = async () => {
+    const store = await freshStore(baseSource);
+    const { saved } = await refresh(store, before);
+    return { store, saved };
+  };
+  const first = await setup();
+  const r = await refresh(first.store, after, first.saved);
+  if (r.report.counts.created !== 2 || r.report.counts.unchanged !== 48) throw new Error(`2-new refresh: ${JSON.stringify(r.report.counts)}`);
+  results.twoNew = await sample("refresh, 2 new items of 50", setup, ({ store, saved }) => refresh(store, after, saved));
+}
+
+// --- ~5 MB document ----------------------------------------------------------------------------
+{
+  // Just under the default body limit (REFRESH_MAX_BYTES, 5 MiB).
+  const big = makeUpstreamRss({ minBytes: 5_000_000 });
+  const body = new TextEncoder().encode(big.xml);
+  const r = await refresh(await freshStore(baseSource), body);
+  results.big = {
+    inputBytes: body.byteLength,
+    items: big.items,
+    counts: r.report.counts,
+    row: await sample(`refresh, ${(body.byteLength / 2 ** 20).toFixed(1)} MB document (${big.items} items, 200 looked at)`, () => freshStore(baseSource), (store) => refresh(store, body), {
+      warmup: QUICK ? 1 : 3,
+      samples: QUICK ? 4 : 12,
+    }),
+    parse: await sample("  of which parse", noop, () => m.parseFeed(body, { url: FEED_URL, contentType: "application/rss+xml; charset=utf-8" }), { warmup: 2, samples: QUICK ? 4 : 12 }),
+  };
+}
+
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(results, null, 1));
+else console.log(JSON.stringify(results, null, 1));
