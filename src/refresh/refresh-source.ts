@@ -259,15 +259,12 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   // An item identical to one of the last document (same taxonomy, same source settings) was
   // stored then: skipping it saves the mapping, sanitizing and auto-tagging, most of a refresh's
   // CPU when a feed answers 200 without validators.
-  const salt =
-    deps.taxonomyVersion === undefined
-      ? undefined
-      : `${deps.taxonomyVersion}\n${JSON.stringify([source.name, source.tags, source.autotag, source.autotag_types ?? null])}`;
+  const salt = deps.taxonomyVersion === undefined ? undefined : fingerprintSalt(deps.taxonomyVersion, source);
   const seenBefore = new Set(source.item_fingerprints ?? []);
   const fingerprints: (string | undefined)[] = [];
   for (const [index, item] of doc.items.entries()) {
     try {
-      const fingerprint = salt === undefined ? undefined : (await sha256Hex(`${salt}\n${JSON.stringify(item)}`)).slice(0, 24);
+      const fingerprint = salt === undefined ? undefined : await itemFingerprint(salt, item);
       fingerprints.push(fingerprint);
       if (fingerprint !== undefined && seenBefore.has(fingerprint)) {
         unchangedItems += 1;
@@ -314,6 +311,19 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   for (const outcome of ingested.outcomes) counts[outcome.status] += 1;
   const done = fingerprints.slice(0, stopAt).filter((f): f is string => f !== undefined);
   return { counts, kvOps: ingested.kvOps, fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
+}
+
+/** What an item's fingerprint depends on besides the item: the taxonomy and the source's tag settings. */
+export function fingerprintSalt(taxonomyVersion: string, source: Pick<Source, "name" | "tags" | "autotag" | "autotag_types">): string {
+  return `${taxonomyVersion}\n${JSON.stringify([source.name, source.tags, source.autotag, source.autotag_types ?? null])}`;
+}
+
+/**
+ * An item's fingerprint, kept in `item_fingerprints`: 96 bits of SHA-256 of the salt and the
+ * parsed item. Stored on every source, so it must never change for the same item and settings.
+ */
+export async function itemFingerprint(salt: string, item: UpstreamItem): Promise<string> {
+  return (await sha256Hex(`${salt}\n${JSON.stringify(item)}`)).slice(0, 24);
 }
 
 function success(source: Source, nowMs: number, changes: Partial<RefreshState>): RefreshState {
