@@ -2,7 +2,7 @@
  * Ids, content revs and item fingerprints are stored (article keys, `rev` on every record,
  * `item_fingerprints` on every source): a change to how they are computed would re-create every
  * article under a new id, rewrite every record once, or re-map every item of every source. These
- * values were computed by the code as first released and must never change.
+ * values were computed by the released code and must never change.
  */
 import { describe, expect, it } from "vitest";
 import { newSource } from "../domain/source";
