@@ -42,6 +42,12 @@ interface AliasMatcher {
 interface Matcher {
   /** First 1-3 fixed characters of a spelling → the spellings starting so. */
   readonly byPrefix: ReadonlyMap<string, readonly AliasMatcher[]>;
+  /**
+   * The prefixes of one character, and the first two characters of the longer ones: a word that
+   * starts with neither has no candidate, and most words of a text are passed over on this alone.
+   */
+  readonly starts1: ReadonlySet<string>;
+  readonly starts2: ReadonlySet<string>;
 }
 
 const cache = new WeakMap<TaxonomyIndex, Map<string, Matcher>>();
@@ -57,6 +63,7 @@ export function autoTag(index: TaxonomyIndex, text: string, options?: { types?: 
   for (const word of folded.matchAll(WORD)) {
     const start = word.index;
     if (start < coveredUntil) continue;
+    if (!matcher.starts2.has(folded.slice(start, start + 2)) && !matcher.starts1.has(folded.charAt(start))) continue;
     let bestEnd = -1;
     let best: CompiledEntry | undefined;
     let checkedStart = false;
@@ -146,7 +153,10 @@ function compileMatcher(entries: readonly CompiledEntry[]): Matcher {
       else byPrefix.set(pattern.prefix, [matcher]);
     }
   }
-  return { byPrefix };
+  const starts1 = new Set<string>();
+  const starts2 = new Set<string>();
+  for (const prefix of byPrefix.keys()) (prefix.length === 1 ? starts1 : starts2).add(prefix.slice(0, 2));
+  return { byPrefix, starts1, starts2 };
 }
 
 /** Separators as foldText collapses them; a run of only dashes joins a hyphenated compound. */
