@@ -41,10 +41,15 @@ export { ArticleWriter } from "./src/store/article-writer";
 export { durableNamespace } from "./bench/durable-objects.mjs";
 `;
 
+// --against=DIR: the whole-refresh rows also for another checkout (e.g. the main branch), its
+// samples interleaved with this one's, so both figures see the same load on the machine.
+const AGAINST = args.find((a) => a.startsWith("--against="))?.slice("--against=".length);
 const tmp = mkdtempSync(join(os.tmpdir(), "tagfeed-refresh-cpu-"));
 let m;
+let other;
 try {
   m = await import(await bundle("refresh", ENTRY, tmp));
+  if (AGAINST) other = await import(await bundle("against", ENTRY, tmp, AGAINST));
 } finally {
   // A profile names the bundle's lines: it stays then.
   if (!args.includes("--profile")) rmSync(tmp, { recursive: true, force: true });
@@ -53,7 +58,8 @@ try {
 
 const FEED_URL = "https://news.example.kz/rss";
 const NOW_MS = Date.parse("2024-05-01T12:30:00.000Z");
-const taxonomy = m.compileTaxonomy(m.DEFAULT_TAXONOMY);
+const taxonomies = new Map([m, other].filter(Boolean).map((mod) => [mod, mod.compileTaxonomy(mod.DEFAULT_TAXONOMY)]));
+const taxonomy = taxonomies.get(m);
 const TAXONOMY_VERSION = '"bench-taxonomy-1"';
 const config = { ...m.DEFAULT_FETCH_LIMITS, maxSources: 20, subrequests: 40, kvOps: 800, wallMs: 20_000, concurrency: 4, allowPrivate: false, userAgent: "tagfeed-bench" };
 /** The queue consumer's budget for one source (refresh/queue.ts): 900 KV operations less its own. */
@@ -109,21 +115,21 @@ function timedWriters(namespace) {
 }
 
 /** A store as a deployment has it: KV, the article writers, and the source record in KV. */
-async function freshStore(source) {
+async function freshStore(source, mod = m) {
   const kv = new MemoryKV();
   const env = { KV: kv };
-  env.ARTICLE_WRITER = timedWriters(m.durableNamespace(m.ArticleWriter, env));
+  env.ARTICLE_WRITER = timedWriters(mod.durableNamespace(mod.ArticleWriter, env));
   await kv.put(`source:${source.id}`, JSON.stringify(source));
   return { kv, writers: env.ARTICLE_WRITER };
 }
 
-function deps(store, body) {
+function deps(store, body, mod) {
   return {
     kv: store.kv,
     writers: store.writers,
     fetch: async () => new Response(body, { status: 200, headers: { "content-type": "application/rss+xml; charset=utf-8" } }),
-    parse: m.parseFeed,
-    taxonomy,
+    parse: mod.parseFeed,
+    taxonomy: taxonomies.get(mod),
     taxonomyVersion: TAXONOMY_VERSION,
     config,
     now: () => NOW_MS,
@@ -132,29 +138,47 @@ function deps(store, body) {
 
 const baseSource = m.newSource("s-00000000000000b1", FEED_URL, { name: "News KZ" }, new Date(NOW_MS - 3_600_000).toISOString());
 
-async function refresh(store, body, source = baseSource) {
-  const { report, source: saved } = await m.refreshSource(deps(store, body), source, { maxWriteOps: MAX_WRITE_OPS });
+async function refresh(store, body, source = baseSource, mod = m) {
+  const { report, source: saved } = await mod.refreshSource(deps(store, body, mod), source, { maxWriteOps: MAX_WRITE_OPS });
   if (report.outcome !== "updated") throw new Error(`refresh: ${report.outcome} ${report.status} ${report.error ?? ""}`);
   return { report, saved };
 }
 
 /** Samples of `run()` (timed), each after an untimed `setup()`. */
-async function sample(name, setup, run, { warmup = QUICK ? 3 : 10, samples = QUICK ? 10 : 40 } = {}) {
-  for (let i = 0; i < warmup; i++) await run(await setup());
-  const wall = [];
-  const active = [];
-  const own = [];
+async function sample(name, setup, run, options) {
+  return (await samples([{ name, setup, run }], options))[0];
+}
+
+/** Samples of several tasks, taken in turn (one of each, then again), so drift hits all alike. */
+async function samples(tasks, { warmup = QUICK ? 3 : 10, samples = QUICK ? 10 : 40 } = {}) {
+  for (const { setup, run } of tasks) for (let i = 0; i < warmup; i++) await run(await setup());
+  const taken = tasks.map(() => ({ wall: [], active: [], own: [] }));
   for (let i = 0; i < samples; i++) {
-    const state = await setup();
-    writerTime.activeMs = 0;
-    const elu = performance.eventLoopUtilization();
-    const t0 = performance.now();
-    await run(state);
-    wall.push(performance.now() - t0);
-    const busy = performance.eventLoopUtilization(elu).active;
-    active.push(busy);
-    own.push(busy - writerTime.activeMs);
+    for (const [k, { setup, run }] of tasks.entries()) {
+      const state = await setup();
+      writerTime.activeMs = 0;
+      const elu = performance.eventLoopUtilization();
+      const t0 = performance.now();
+      await run(state);
+      taken[k].wall.push(performance.now() - t0);
+      const busy = performance.eventLoopUtilization(elu).active;
+      taken[k].active.push(busy);
+      taken[k].own.push(busy - writerTime.activeMs);
+    }
   }
+  return tasks.map(({ name }, k) => summary(name, taken[k]));
+}
+
+/** One task per checkout measured: this one's, then --against's (named so). */
+const checkouts = (name, make) => [{ name, ...make(m) }, ...(other ? [{ name: `${name} [${AGAINST}]`, against: true, ...make(other) }] : [])];
+async function compared(name, make, options) {
+  const tasks = checkouts(name, make);
+  const rows = await samples(tasks, options);
+  rows.forEach((row, k) => tasks[k].against && (row.against = AGAINST));
+  return rows;
+}
+
+function summary(name, { wall, active, own }) {
   const stats = (xs) => {
     const s = [...xs].sort((a, b) => a - b);
     const q = (p) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))];
@@ -222,9 +246,10 @@ const noop = () => null;
   log(`one refresh: ${digests.length} SHA-256 digests over ${results.digests.bytes} bytes; KV ops ${check.report.kvOps}`);
 
   const rows = results.rows;
-  rows.push(await sample("whole refresh, 50 new items", () => freshStore(baseSource), (store) => refresh(store, body)));
+  const whole = (mod) => ({ setup: () => freshStore(baseSource, mod), run: (store) => refresh(store, body, baseSource, mod) });
+  rows.push(...(await compared("whole refresh, 50 new items", whole)));
   workerdDigests = true;
-  rows.push(await sample("whole refresh, 50 new items, SHA-256 on the isolate's thread (as workerd)", () => freshStore(baseSource), (store) => refresh(store, body)));
+  rows.push(...(await compared("whole refresh, 50 new items, SHA-256 on the isolate's thread (as workerd)", whole)));
   workerdDigests = false;
   rows.push(await sample("  parse (parseFeed)", noop, () => m.parseFeed(body, options)));
   rows.push(
@@ -259,15 +284,15 @@ const noop = () => null;
 {
   const before = documentOf(itemBlocks.slice(2, 52));
   const after = documentOf(itemBlocks.slice(0, 50));
-  const setup = async () => {
-    const store = await freshStore(baseSource);
-    const { saved } = await refresh(store, before);
+  const setupFor = (mod) => async () => {
+    const store = await freshStore(baseSource, mod);
+    const { saved } = await refresh(store, before, baseSource, mod);
     return { store, saved };
   };
-  const first = await setup();
+  const first = await setupFor(m)();
   const r = await refresh(first.store, after, first.saved);
   if (r.report.counts.created !== 2 || r.report.counts.unchanged !== 48) throw new Error(`2-new refresh: ${JSON.stringify(r.report.counts)}`);
-  results.twoNew = await sample("refresh, 2 new items of 50", setup, ({ store, saved }) => refresh(store, after, saved));
+  results.twoNew = await compared("refresh, 2 new items of 50", (mod) => ({ setup: setupFor(mod), run: ({ store, saved }) => refresh(store, after, saved, mod) }));
 }
 
 // --- ~5 MB document ----------------------------------------------------------------------------
@@ -280,7 +305,7 @@ const noop = () => null;
     inputBytes: body.byteLength,
     items: big.items,
     counts: r.report.counts,
-    row: await sample(`refresh, ${(body.byteLength / 2 ** 20).toFixed(1)} MB document (${big.items} items, 200 looked at)`, () => freshStore(baseSource), (store) => refresh(store, body), {
+    rows: await compared(`refresh, ${(body.byteLength / 2 ** 20).toFixed(1)} MB document (${big.items} items, 200 looked at)`, (mod) => ({ setup: () => freshStore(baseSource, mod), run: (store) => refresh(store, body, baseSource, mod) }), {
       warmup: QUICK ? 1 : 3,
       samples: QUICK ? 4 : 12,
     }),
