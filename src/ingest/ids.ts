@@ -59,6 +59,20 @@ export function publishedUrl(raw: string): string {
  * removed, `http` and `https` treated alike, a trailing slash on a non-root path dropped.
  */
 export function canonicalUrl(raw: string): string {
+  // A refresh asks for each item's canonical link three times (shared links, the shared-link
+  // check, the id): URL parsing is the cost, and the answer depends on the string alone.
+  const known = canonicalMemo.get(raw);
+  if (known !== undefined) return known;
+  const canonical = canonicalUncached(raw);
+  if (canonicalMemo.size >= CANONICAL_MEMO_MAX) canonicalMemo.clear();
+  canonicalMemo.set(raw, canonical);
+  return canonical;
+}
+
+const CANONICAL_MEMO_MAX = 1024;
+const canonicalMemo = new Map<string, string>();
+
+function canonicalUncached(raw: string): string {
   const url = withoutUserinfo(new URL(cleanArticleUrl(raw)));
   url.searchParams.sort();
   url.protocol = "https:";
