@@ -223,9 +223,9 @@ function buildReport(r) {
     md();
     if (c.error) md(c.error);
     else {
-      md(`One source refreshed through src/refresh/refresh-source.ts (in-process fetch, bench/memory-kv.mjs, the article writers over bench/durable-objects.mjs), zod without its JIT as in workerd. A ${kib(c.inputBytes)} RSS document of 50 items (Russian and English news with HTML bodies, three categories each, auto-tagging on), every item new; its phases measured alone over the same items; then 2 new items of 50 and a ${(c.big.inputBytes / 2 ** 20).toFixed(1)} MB document. Per sample the main thread's busy time (event-loop utilization), the same less the time inside the writers (in workerd their own invocations), and wall time; medians with p25–p75. Node hashes on its thread pool, which costs the main thread far more than workerd's native digest: the rows "as workerd" hash synchronously on the thread instead.`);
+      md(`One source refreshed through src/refresh/refresh-source.ts (in-process fetch, bench/memory-kv.mjs, the article writers over bench/durable-objects.mjs), zod without its JIT as in workerd. A ${kib(c.inputBytes)} RSS document of 50 items (Russian and English news with HTML bodies, three categories each, auto-tagging on), every item new; its phases measured alone over the same items; then 2 new items of 50 and a ${(c.big.inputBytes / 2 ** 20).toFixed(1)} MB document. Per sample the CPU time of the isolate's thread (`process.threadCpuUsage`: other processes on the machine do not count), the same less the CPU spent inside the writers (in workerd their own invocations), and wall time; medians with p25–p75. Node's WebCrypto digests on libuv's thread pool and resolves on a later turn, which costs the isolate's thread more than workerd's native digest does: the rows "as workerd" hash synchronously on the thread instead (node:crypto).`);
       md();
-      row(["task", "main-thread CPU", "without the writers", "wall"]);
+      row(["task", "thread CPU", "without the writers", "wall"]);
       row(["---", "---:", "---:", "---:"]);
       const cell = (v) => `${num(v.medianMs)} ms [${num(v.p25Ms)}–${num(v.p75Ms)}]`;
       for (const t of [...c.rows, ...c.twoNew, ...c.big.rows, c.big.parse]) row([t.name.trim().replace(/^/, t.name.startsWith("  ") ? "↳ " : ""), cell(t.cpu), cell(t.own), cell(t.wall)]);
