@@ -212,10 +212,21 @@ function documentOf(itemXml) {
 const full = makeUpstreamRss({ items: 52 });
 const itemBlocks = full.xml.split("<item>").slice(1).map((s) => `<item>${s.slice(0, s.indexOf("</item>") + "</item>".length)}\n`);
 
-// --profile: only the whole 50-item refresh, in a loop (run under `node --cpu-prof`).
+// --profile: only the whole 50-item refresh, in a loop (run under `node --cpu-prof`); with
+// --two-new the 2-new-of-50 one; with --workerd-digests SHA-256 as workerd does it.
 if (args.includes("--profile")) {
   const body = documentOf(itemBlocks.slice(0, 50));
   workerdDigests = args.includes("--workerd-digests");
+  if (args.includes("--two-new")) {
+    // The 2-new-of-50 refresh instead: the previous document is stored first (profiled too).
+    const before = documentOf(itemBlocks.slice(2, 52));
+    for (let i = 0; i < 300; i++) {
+      const store = await freshStore(baseSource);
+      const { saved } = await refresh(store, before);
+      await refresh(store, body, saved);
+    }
+    process.exit(0);
+  }
   for (let i = 0; i < 300; i++) await refresh(await freshStore(baseSource), body);
   process.exit(0);
 }
