@@ -40,10 +40,10 @@ function upstreamEntry() {
   return { text, module: parse };
 }
 
-async function bundle(name, contents, outdir) {
+export async function bundle(name, contents, outdir, root = ROOT) {
   const outfile = join(outdir, `${name}.mjs`);
   await build({
-    stdin: { contents, resolveDir: ROOT, loader: "ts", sourcefile: `bench-${name}.ts` },
+    stdin: { contents, resolveDir: root, loader: "ts", sourcefile: `bench-${name}.ts` },
     bundle: true,
     format: "esm",
     platform: "neutral",

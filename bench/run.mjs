@@ -62,6 +62,13 @@ else try {
   if (micro.status !== 0) throw new Error(`bench/micro.mjs failed (${micro.status ?? micro.signal})`);
   Object.assign(out, JSON.parse(readFileSync(microFile, "utf8")));
 
+  // 2b. One refresh's CPU through refresh-source.ts, by phase (bench/refresh-cpu.mjs).
+  if (!ONLY || ONLY.includes("refresh")) {
+    const refreshFile = join(tmp, "refresh-cpu.json");
+    const r = spawnSync(process.execPath, [join(ROOT, "bench/refresh-cpu.mjs"), `--json=${refreshFile}`, ...(QUICK ? ["--quick"] : [])], { stdio: ["ignore", "inherit", "inherit"], timeout: 400_000 });
+    out.refreshCpu = r.status === 0 ? JSON.parse(readFileSync(refreshFile, "utf8")) : { error: `bench/refresh-cpu.mjs failed (${r.status ?? r.signal})` };
+  }
+
   // 3. Peak memory of parsing a ~5 MB feed, each parser in its own process.
   const big = makeUpstreamRss({ minBytes: 5 * 1024 * 1024 });
   const bigFile = join(tmp, "big.xml");
@@ -206,6 +213,26 @@ function buildReport(r) {
     if (e) {
       const batch = e.batched.kvPerRequest.writes;
       target("KV writes per ingested article (stated)", true, `${e.kvTypical.writes} writes (first article of new tags: ${e.kvFirstArticle.writes})`, `one article per request: 4 index keys (all + 3 tags) + 1 record + 4 feed versions + 1 webhook re-delivery record, + 1 tag record per new tag; ${e.batched.perRequest} per request: ${batch} writes, ${(batch / e.batched.perRequest).toFixed(1)} an article (feed versions bumped once per request)`);
+    }
+  }
+
+  // Refresh CPU.
+  if (r.refreshCpu) {
+    const c = r.refreshCpu;
+    md("## Refresh CPU (bench/refresh-cpu.mjs)");
+    md();
+    if (c.error) md(c.error);
+    else {
+      md(`One source refreshed through src/refresh/refresh-source.ts (in-process fetch, bench/memory-kv.mjs, the article writers over bench/durable-objects.mjs), zod without its JIT as in workerd. A ${kib(c.inputBytes)} RSS document of 50 items (Russian and English news with HTML bodies, three categories each, auto-tagging on), every item new; its phases measured alone over the same items; then 2 new items of 50 and a ${(c.big.inputBytes / 2 ** 20).toFixed(1)} MB document. Per sample the CPU time of the isolate's thread (`process.threadCpuUsage`: other processes on the machine do not count), the same less the CPU spent inside the writers (in workerd their own invocations), and wall time. The thread CPU clock ticks in steps of 4 ms here, so CPU figures are means of many samples (the 10% at each end left out). Node's WebCrypto digests on libuv's thread pool and resolves on a later turn, which costs the isolate's thread more than workerd's native digest does: the rows "as workerd" hash synchronously on the thread instead (node:crypto).`);
+      md();
+      row(["task", "thread CPU (mean)", "without the writers (mean)", "wall (median [p25–p75])"]);
+      row(["---", "---:", "---:", "---:"]);
+      const cell = (v) => `${num(v.medianMs)} ms [${num(v.p25Ms)}–${num(v.p75Ms)}]`;
+      const mean = (v) => `${num(v.meanMs)} ms`;
+      for (const t of [...c.rows, ...c.twoNew, ...c.big.rows, c.big.parse]) row([t.name.trim().replace(/^/, t.name.startsWith("  ") ? "↳ " : ""), mean(t.cpu), mean(t.own), cell(t.wall)]);
+      md();
+      const ours = c.rows.find((t) => t.name.includes("as workerd") && !t.against);
+      if (ours) target("Refresh of 50 new items ≤ 10 ms CPU (digests as workerd)", ours.own.meanMs <= 10, `${num(ours.own.meanMs)} ms without the writers`, ours.own.meanMs <= 10 ? "" : "sanitizing, text extraction and auto-tagging of 50 HTML bodies, and zod, cost more than 10 ms in Node; see README, Sources");
     }
   }
 

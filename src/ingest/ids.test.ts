@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalUrl, cleanArticleUrl, publishedUrl, contentRev, deriveArticleId, stableStringify } from "./ids";
 import { DEFAULT_TAXONOMY } from "../tags/default-taxonomy";
@@ -48,5 +49,28 @@ describe("publishedUrl", () => {
   it("does not change an article id: ids derive from the canonical form of the URL as given", async () => {
     const raw = "https://example.kz/a[1]";
     expect(await deriveArticleId(raw)).toBe(await deriveArticleId(cleanArticleUrl(raw)));
+  });
+});
+
+describe("stableStringify", () => {
+  /** The first implementation, whose output every stored rev was computed from. */
+  const original = (value: unknown): string =>
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (v && typeof v === "object" && !Array.isArray(v)) {
+        return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      }
+      return v;
+    });
+
+  it("writes what the first implementation wrote, for any JSON value and the odd JavaScript one", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(stableStringify(value)).toBe(original(value));
+      }),
+      { numRuns: 500 },
+    );
+    const odd = { ["__proto__"]: { y: 1, x: 2 }, b: undefined, a: [undefined, () => 1, Symbol("s"), new Date(0), -0, Number.NaN], c: { toJSON: (key: string) => `key ${key}` }, d: new Number(1), "10": 1, "9": 2, "é": 3, Z: 4 };
+    expect(stableStringify(odd)).toBe(original(odd));
+    expect(stableStringify([{ z: 1, a: { y: [1, { b: 2, a: 1 }] } }])).toBe(original([{ z: 1, a: { y: [1, { b: 2, a: 1 }] } }]));
   });
 });

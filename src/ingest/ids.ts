@@ -59,6 +59,20 @@ export function publishedUrl(raw: string): string {
  * removed, `http` and `https` treated alike, a trailing slash on a non-root path dropped.
  */
 export function canonicalUrl(raw: string): string {
+  // A refresh asks for each item's canonical link three times (shared links, the shared-link
+  // check, the id): URL parsing is the cost, and the answer depends on the string alone.
+  const known = canonicalMemo.get(raw);
+  if (known !== undefined) return known;
+  const canonical = canonicalUncached(raw);
+  if (canonicalMemo.size >= CANONICAL_MEMO_MAX) canonicalMemo.clear();
+  canonicalMemo.set(raw, canonical);
+  return canonical;
+}
+
+const CANONICAL_MEMO_MAX = 1024;
+const canonicalMemo = new Map<string, string>();
+
+function canonicalUncached(raw: string): string {
   const url = withoutUserinfo(new URL(cleanArticleUrl(raw)));
   url.searchParams.sort();
   url.protocol = "https:";
@@ -66,9 +80,14 @@ export function canonicalUrl(raw: string): string {
   return url.href;
 }
 
+const encoder = new TextEncoder();
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+  let hex = "";
+  for (const b of digest) hex += HEX[b];
+  return hex;
 }
 
 /** `u-` + 96 bits of SHA-256 of the canonical URL: short, URL-safe, collision-free in practice. */
@@ -81,11 +100,28 @@ export async function contentRev(value: unknown): Promise<string> {
   return (await sha256Hex(stableStringify(value))).slice(0, 16);
 }
 
+/**
+ * JSON.stringify with every object's keys sorted. Builds a sorted copy and stringifies that
+ * without a replacer (a replacer takes JSON.stringify off its fast path): the same output as the
+ * first implementation, a replacer that rebuilt each object with its entries sorted. Revs are
+ * stored: the output must never change.
+ */
 export function stableStringify(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === "object" && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
-    return v;
-  });
+  return JSON.stringify(sortedCopy(value, ""));
+}
+
+function sortedCopy(value: unknown, key: string): unknown {
+  if (value === null || typeof value !== "object") return value;
+  // JSON.stringify calls toJSON before anything else looks at a value (ECMA-262 §25.5.2.2).
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return sortedCopy(toJSON.call(value, key), key);
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = sortedCopy(value[i], String(i));
+    return out;
+  }
+  // No prototype, so a "__proto__" key is an own property, as Object.fromEntries made it.
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(value).sort()) out[k] = sortedCopy((value as Record<string, unknown>)[k], k);
+  return out;
 }

@@ -253,41 +253,33 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
     feedLanguage: doc.language,
     sharedUrls: new Set(doc.sharedUrls),
   };
-  let invalid = 0;
-  let unchangedItems = 0;
-  const drafts: (UpstreamDraft & { index: number })[] = [];
-  // An item identical to one of the last document (same taxonomy, same source settings) was
-  // stored then: skipping it saves the mapping, sanitizing and auto-tagging, most of a refresh's
-  // CPU when a feed answers 200 without validators.
-  const salt =
-    deps.taxonomyVersion === undefined
-      ? undefined
-      : `${deps.taxonomyVersion}\n${JSON.stringify([source.name, source.tags, source.autotag, source.autotag_types ?? null])}`;
+  const salt = deps.taxonomyVersion === undefined ? undefined : fingerprintSalt(deps.taxonomyVersion, source);
   const seenBefore = new Set(source.item_fingerprints ?? []);
-  const fingerprints: (string | undefined)[] = [];
-  for (const [index, item] of doc.items.entries()) {
-    try {
-      const fingerprint = salt === undefined ? undefined : (await sha256Hex(`${salt}\n${JSON.stringify(item)}`)).slice(0, 24);
-      fingerprints.push(fingerprint);
-      if (fingerprint !== undefined && seenBefore.has(fingerprint)) {
-        unchangedItems += 1;
-        continue;
+  // Items are independent: they are prepared together, so the digests of one (WebCrypto's are
+  // asynchronous) overlap with the work on the others rather than each waiting its turn.
+  const prepared = await Promise.all(
+    doc.items.map(async (item, index): Promise<{ fingerprint?: string; unchanged?: true; draft?: UpstreamDraft & { index: number } }> => {
+      let fingerprint: string | undefined;
+      try {
+        fingerprint = salt === undefined ? undefined : await itemFingerprint(salt, item);
+        // An item identical to one of the last document (same taxonomy, same source settings) was
+        // stored then: skipping it saves the mapping, sanitizing and auto-tagging, most of a
+        // refresh's CPU when a feed answers 200 without validators.
+        if (fingerprint !== undefined && seenBefore.has(fingerprint)) return { fingerprint, unchanged: true };
+        const mapped = await mapItem(item, context);
+        if (!mapped.ok) return { fingerprint };
+        const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs, contentBase: mapped.value.contentBase, linkAsGiven: true });
+        if (!normalized.ok) return { fingerprint };
+        return { fingerprint, draft: { draft: normalized.value, inventedDate: mapped.value.inventedDate, index } };
+      } catch {
+        return { fingerprint }; // one strange item never fails the source: it counts as invalid
       }
-      const mapped = await mapItem(item, context);
-      if (!mapped.ok) {
-        invalid += 1;
-        continue;
-      }
-      const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs, contentBase: mapped.value.contentBase, linkAsGiven: true });
-      if (!normalized.ok) {
-        invalid += 1;
-        continue;
-      }
-      drafts.push({ draft: normalized.value, inventedDate: mapped.value.inventedDate, index });
-    } catch {
-      invalid += 1; // one strange item never fails the source
-    }
-  }
+    }),
+  );
+  const fingerprints = prepared.map((p) => p.fingerprint);
+  const drafts = prepared.flatMap((p) => (p.draft ? [p.draft] : []));
+  let unchangedItems = prepared.filter((p) => p.unchanged).length;
+  let invalid = prepared.length - unchangedItems - drafts.length;
   const ingest = () => ingestUpstream({ kv: deps.kv, writers: deps.writers }, drafts, nowMs, { maxWriteOps });
   const ingested = await (deps.exclusive ? deps.exclusive(ingest) : ingest());
   // The document stops at the first deferred item (the first draft of its id), and everything from
@@ -314,6 +306,19 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   for (const outcome of ingested.outcomes) counts[outcome.status] += 1;
   const done = fingerprints.slice(0, stopAt).filter((f): f is string => f !== undefined);
   return { counts, kvOps: ingested.kvOps, fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
+}
+
+/** What an item's fingerprint depends on besides the item: the taxonomy and the source's tag settings. */
+export function fingerprintSalt(taxonomyVersion: string, source: Pick<Source, "name" | "tags" | "autotag" | "autotag_types">): string {
+  return `${taxonomyVersion}\n${JSON.stringify([source.name, source.tags, source.autotag, source.autotag_types ?? null])}`;
+}
+
+/**
+ * An item's fingerprint, kept in `item_fingerprints`: 96 bits of SHA-256 of the salt and the
+ * parsed item. Stored on every source, so it must never change for the same item and settings.
+ */
+export async function itemFingerprint(salt: string, item: UpstreamItem): Promise<string> {
+  return (await sha256Hex(`${salt}\n${JSON.stringify(item)}`)).slice(0, 24);
 }
 
 function success(source: Source, nowMs: number, changes: Partial<RefreshState>): RefreshState {

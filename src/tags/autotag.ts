@@ -42,6 +42,12 @@ interface AliasMatcher {
 interface Matcher {
   /** First 1-3 fixed characters of a spelling → the spellings starting so. */
   readonly byPrefix: ReadonlyMap<string, readonly AliasMatcher[]>;
+  /**
+   * The prefixes of one character, and the first two characters of the longer ones: a word that
+   * starts with neither has no candidate, and most words of a text are passed over on this alone.
+   */
+  readonly starts1: ReadonlySet<string>;
+  readonly starts2: ReadonlySet<string>;
 }
 
 const cache = new WeakMap<TaxonomyIndex, Map<string, Matcher>>();
@@ -54,9 +60,15 @@ export function autoTag(index: TaxonomyIndex, text: string, options?: { types?: 
   const found = new Set<number>();
   const tags: Tag[] = [];
   let coveredUntil = 0;
-  for (const word of folded.matchAll(WORD)) {
-    const start = word.index;
+  for (let at = 0; at < folded.length; ) {
+    if (!isWordUnit(folded.charCodeAt(at))) {
+      at++;
+      continue;
+    }
+    const start = at;
+    while (at < folded.length && isWordUnit(folded.charCodeAt(at))) at++;
     if (start < coveredUntil) continue;
+    if (!matcher.starts2.has(folded.slice(start, start + 2)) && !matcher.starts1.has(folded.charAt(start))) continue;
     let bestEnd = -1;
     let best: CompiledEntry | undefined;
     let checkedStart = false;
@@ -88,13 +100,25 @@ export function autoTag(index: TaxonomyIndex, text: string, options?: { types?: 
 }
 
 /**
- * Candidate word starts: runs of anything but whitespace, punctuation and symbols (ASCII,
+ * Candidate word starts: maximal runs of anything but whitespace, punctuation and symbols (ASCII,
  * Latin-1, General Punctuation, arrows to misc symbols, CJK punctuation, astral characters such as
  * emoji). A plain class is ~3x faster than \p{L} over a long text. A word glued to some other
  * symbol (`§Астана`) is then missed, never mis-matched: a match must still start after a
  * non-word character (`atWordStart`) and end before one (`atWordEnd`).
  */
-const WORD = /[^\s!-/:-@[-`{-~\u00a0-\u00bf\u2000-\u206f\u2190-\u2bff\u3000-\u303f\ud800-\udfff]+/g;
+const NOT_WORD = /[\s!-/:-@[-`{-~\u00a0-\u00bf\u2000-\u206f\u2190-\u2bff\u3000-\u303f\ud800-\udfff]/;
+/** Per UTF-16 code unit, once seen: 1 when it is part of a word, 2 when not (0: not seen yet). */
+const wordUnits = new Uint8Array(0x10000);
+
+/** Whether a code unit belongs to a word (`NOT_WORD` tested once per code unit, then remembered). */
+function isWordUnit(unit: number): boolean {
+  let known = wordUnits[unit];
+  if (known === 0 || known === undefined) {
+    known = NOT_WORD.test(String.fromCharCode(unit)) ? 2 : 1;
+    wordUnits[unit] = known;
+  }
+  return known === 1;
+}
 /** A word character, for the boundaries (tested only where a spelling could start or ended). */
 const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
 
@@ -146,7 +170,10 @@ function compileMatcher(entries: readonly CompiledEntry[]): Matcher {
       else byPrefix.set(pattern.prefix, [matcher]);
     }
   }
-  return { byPrefix };
+  const starts1 = new Set<string>();
+  const starts2 = new Set<string>();
+  for (const prefix of byPrefix.keys()) (prefix.length === 1 ? starts1 : starts2).add(prefix.slice(0, 2));
+  return { byPrefix, starts1, starts2 };
 }
 
 /** Separators as foldText collapses them; a run of only dashes joins a hyphenated compound. */

@@ -183,3 +183,17 @@ describe("compileTaxonomy", () => {
     expect(taxonomyTags(index)).toHaveLength(DEFAULT_TAXONOMY.entries.length);
   });
 });
+
+describe("resolveTag, remembered", () => {
+  it("answers a repeated input as the first time, with a tag of its own", () => {
+    const index = compileTaxonomy(DEFAULT_TAXONOMY);
+    const inputs = ["Алматы", { type: "city", name: "Алматы" }, "алматы", { type: "topic", name: "Алматы" }, "Brand new topic", { type: "person", name: "Brand new topic" }];
+    const first = inputs.map((input) => resolveTag(index, input));
+    const again = inputs.map((input) => resolveTag(index, input));
+    expect(again).toEqual(first);
+    expect(first[4]).toEqual({ type: DEFAULT_TAG_TYPE, name: "Brand new topic", slug: "brand-new-topic" });
+    expect(first[5]?.type).toBe("person");
+    again[0]!.name = "changed";
+    expect(resolveTag(index, "Алматы").name).toBe(first[0]?.name);
+  });
+});

@@ -129,6 +129,28 @@ function lookupBare(index: TaxonomyIndex, text: string): CompiledEntry | undefin
  * Input is assumed valid per TagInputSchema.
  */
 export function resolveTag(index: TaxonomyIndex, input: TagInput): Tag {
+  // A feed's items repeat the same few categories and auto-tags, and a refresh resolves each
+  // item's tags twice (map, then normalize): the answer is a pure function of index and input.
+  let memo = resolved.get(index);
+  if (!memo) {
+    memo = new Map();
+    resolved.set(index, memo);
+  }
+  // A type is a lowercase word, so a typed key never starts with U+0000 as a bare one does.
+  const key = typeof input === "string" ? `\u0000${input}` : `${input.type}\u0000${input.name}`;
+  const known = memo.get(key);
+  if (known) return { ...known };
+  const tag = resolveUncached(index, input);
+  if (memo.size >= RESOLVED_MAX) memo.clear();
+  memo.set(key, tag);
+  return { ...tag };
+}
+
+/** Resolved tags remembered per index, at most this many (then forgotten at once). */
+const RESOLVED_MAX = 4096;
+const resolved = new WeakMap<TaxonomyIndex, Map<string, Tag>>();
+
+function resolveUncached(index: TaxonomyIndex, input: TagInput): Tag {
   if (typeof input === "string") {
     const hit = lookupBare(index, input);
     if (hit) return { ...hit.tag };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_SLUG_LENGTH, TAG_SLUG_PATTERN } from "../domain/tag";
-import { capSlug, foldText, matchKey, shortHash, slugify, tidyName } from "./slugify";
+import { SEPARATOR_CHARS, capSlug, foldText, matchKey, shortHash, slugify, tidyName } from "./slugify";
 
 describe("slugify", () => {
   it("gives the contract's examples", () => {
@@ -215,5 +215,19 @@ describe("slugify and matchKey agree on invisible characters", () => {
     expect(slugify("Ал\u00adматы")).toBe("almaty");
     expect(slugify("Аст\u200dана")).toBe("astana");
     expect(matchKey("Ал\u00adматы")).toBe(matchKey("Алматы"));
+  });
+});
+
+describe("foldText separators", () => {
+  it("collapses every run of separators to one space, as a plain replace of each run does", () => {
+    const alphabet = [" ", "  ", "\t", "\n", "\u00a0", "-", "—", "_", "'", "«", "»", "\u200b", "а", "b", "Ё", "x"];
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const runs = new RegExp(`[${SEPARATOR_CHARS}]+`, "g");
+    for (let i = 0; i < 2000; i++) {
+      const text = Array.from({ length: 1 + Math.floor(next() * 12) }, () => alphabet[Math.floor(next() * alphabet.length)]).join("");
+      const expected = text.normalize("NFKC").toLowerCase().replace(/ё/g, "е").replace(runs, " ");
+      expect(foldText(text), JSON.stringify(text)).toBe(expected);
+    }
   });
 });

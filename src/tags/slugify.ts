@@ -136,7 +136,11 @@ export const DASH_CHARS =
  * times faster on long texts.
  */
 export const SEPARATOR_CHARS = `\\s\\u200b${DASH_CHARS}_"'\`´‘’‚‛“”„‟«»‹›ʼʻ′″`;
-const SEPARATORS = new RegExp(`[${SEPARATOR_CHARS}]+`, "g");
+/**
+ * Runs of separators, but not a lone space (most of a text's separators), which would only be
+ * replaced by itself: the result is the same as replacing every run, with far fewer replacements.
+ */
+const SEPARATORS = new RegExp(`(?! (?![${SEPARATOR_CHARS}]))[${SEPARATOR_CHARS}]+`, "g");
 /**
  * Non-ASCII Latin (Latin-1 Supplement, Extended-A/B, Extended Additional), folded one by one;
  * an explicit range is several times faster than \p{Script=Latin} on long texts.
