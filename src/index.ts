@@ -7,6 +7,7 @@
  * loses.
  */
 import { app } from "./app";
+import { type DeliveryJob, WEBSUB_QUEUE_NAME, consumeDeliveries, webSubHub } from "./hub/deliver";
 import { type RefreshMessage, consumeRefreshBatch, enqueueDue, recordDeadLetters } from "./refresh/queue";
 import { runRefreshTick } from "./refresh/run-tick";
 import { sweepArticleWriters } from "./store/articles";
@@ -16,6 +17,7 @@ import { parseFeed } from "./upstream/parse";
 
 export { ArticleWriter } from "./store/article-writer";
 export { TaxonomyWriter } from "./store/taxonomy-writer";
+export { WebSubHub } from "./hub/hub-object";
 
 const deps = { fetch: (request: Request) => fetch(request), parse: parseFeed, now: Date.now };
 
@@ -47,6 +49,9 @@ export default {
       // Writes a dead invocation left half-done are finished by their writers (normally their alarms did).
       const writers = await sweepArticleWriters(env.ARTICLE_WRITER).catch((error: unknown) => ({ error: String(error) }));
       console.log(JSON.stringify({ event: "writer_sweep", ...writers }));
+      // The WebSub hub's run (its alarm normally came first): expired leases dropped, due deliveries made.
+      const hub = await webSubHub(env).run(Date.now()).catch((error: unknown) => ({ error: String(error) }));
+      console.log(JSON.stringify({ event: "websub_run", ...hub }));
       // What the refresh left of the invocation's 1000 KV operations goes to the index repair.
       const kv = guardKv(env.KV);
       const budget = Math.min(REPAIR_BUDGET, 950 - used);
@@ -69,7 +74,12 @@ export default {
     ctx.waitUntil(tick);
     await tick;
   },
-  async queue(batch, env, _ctx) {
+  async queue(batch, env, ctx) {
+    if (batch.queue === WEBSUB_QUEUE_NAME) {
+      const report = await consumeDeliveries(batch as MessageBatch<DeliveryJob>, env, ctx);
+      console.log(JSON.stringify({ event: "websub_deliveries", messages: batch.messages.length, ...report }));
+      return;
+    }
     const guarded = { ...env, KV: guardKv(env.KV) };
     if (isDeadLetterQueue(batch.queue)) {
       const recorded = await recordDeadLetters(batch, guarded, Date.now());
