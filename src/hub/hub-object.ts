@@ -70,7 +70,8 @@ export class WebSubHub extends DurableObject<Env> {
     sql.exec(
       "CREATE TABLE IF NOT EXISTS intents (topic TEXT NOT NULL, callback TEXT NOT NULL, mode TEXT NOT NULL, feeds TEXT NOT NULL, secret TEXT, lease INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (topic, callback))",
     );
-    sql.exec("CREATE TABLE IF NOT EXISTS changes (feed TEXT PRIMARY KEY, matched INTEGER NOT NULL DEFAULT 0)");
+    // `site`: the JSON of the ChangeSite the change came with, "" for none (hub-object.ts `siteOf`).
+    sql.exec("CREATE TABLE IF NOT EXISTS changes (feed TEXT NOT NULL, site TEXT NOT NULL, matched INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (feed, site))");
     sql.exec(
       "CREATE TABLE IF NOT EXISTS deliveries (topic TEXT NOT NULL, callback TEXT NOT NULL, version INTEGER NOT NULL, attempts INTEGER NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (topic, callback))",
     );
@@ -95,8 +96,9 @@ export class WebSubHub extends DurableObject<Env> {
   /** Feeds whose version was bumped. One row per feed: many changes before a run are one. */
   async changed(feeds: readonly FeedKey[], site?: ChangeSite): Promise<void> {
     if (feeds.length === 0) return;
-    for (const feed of new Set(feeds)) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO changes (feed, matched) VALUES (?, 0)", feed);
-    if (site) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (name, value) VALUES ('site', ?)", JSON.stringify(site));
+    const key = site ? JSON.stringify({ origin: site.origin, hubs: site.hubs }) : "";
+    for (const feed of new Set(feeds)) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO changes (feed, site, matched) VALUES (?, ?, 0)", feed, key);
+    if (site) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (name, value) VALUES ('origin', ?)", site.origin);
     await this.wake(Date.now());
   }
 
@@ -158,6 +160,34 @@ export class WebSubHub extends DurableObject<Env> {
     report.expired = sql.exec("DELETE FROM subs WHERE expires <= ?", nowMs).rowsWritten;
     sql.exec("DELETE FROM deliveries WHERE NOT EXISTS (SELECT 1 FROM subs WHERE subs.topic = deliveries.topic AND subs.callback = deliveries.callback)");
 
+    // Changed feeds → deliveries for every live subscription they touch (a combination: all its tags
+    // changed). Before verifying: a change made before a subscription existed is not sent to it.
+    const unmatched = sql.exec<{ feed: string }>("SELECT DISTINCT feed FROM changes WHERE matched = 0").toArray().map((r) => r.feed);
+    report.changes = unmatched.length;
+    if (unmatched.length > 0) {
+      const changed = new Set(unmatched);
+      for (let i = 0; i < unmatched.length; i += 50) {
+        const chunk = unmatched.slice(i, i + 50);
+        const subs = sql
+          .exec<{ topic: string; callback: string; feeds: string }>(
+            `SELECT topic, callback, feeds FROM subs WHERE expires > ? AND driver IN (${chunk.map(() => "?").join(",")})`,
+            nowMs,
+            ...chunk,
+          )
+          .toArray();
+        for (const sub of subs) {
+          if (!touchedBy(JSON.parse(sub.feeds) as string[], changed)) continue;
+          sql.exec(
+            "INSERT INTO deliveries (topic, callback, version, attempts, due) VALUES (?, ?, 1, 0, ?) ON CONFLICT (topic, callback) DO UPDATE SET version = version + 1, attempts = 0, due = excluded.due",
+            sub.topic,
+            sub.callback,
+            nowMs,
+          );
+        }
+      }
+      sql.exec(`UPDATE changes SET matched = 1 WHERE feed IN (${unmatched.map(() => "?").join(",")})`, ...unmatched);
+    }
+
     // §5.3 verification of intent, a few at a time.
     const intents = sql
       .exec<{ topic: string; callback: string; mode: string; feeds: string; secret: string | null; lease: number }>(
@@ -191,46 +221,22 @@ export class WebSubHub extends DurableObject<Env> {
       );
     }
 
-    // Changed feeds → deliveries for every live subscription they touch (a combination: all its tags changed).
-    const unmatched = sql.exec<{ feed: string }>("SELECT feed FROM changes WHERE matched = 0").toArray().map((r) => r.feed);
-    report.changes = unmatched.length;
-    if (unmatched.length > 0) {
-      const changed = new Set(unmatched);
-      for (let i = 0; i < unmatched.length; i += 50) {
-        const chunk = unmatched.slice(i, i + 50);
-        const subs = sql
-          .exec<{ topic: string; callback: string; feeds: string }>(
-            `SELECT topic, callback, feeds FROM subs WHERE expires > ? AND driver IN (${chunk.map(() => "?").join(",")})`,
-            nowMs,
-            ...chunk,
-          )
-          .toArray();
-        for (const sub of subs) {
-          if (!touchedBy(JSON.parse(sub.feeds) as string[], changed)) continue;
-          sql.exec(
-            "INSERT INTO deliveries (topic, callback, version, attempts, due) VALUES (?, ?, 1, 0, ?) ON CONFLICT (topic, callback) DO UPDATE SET version = version + 1, attempts = 0, due = excluded.due",
-            sub.topic,
-            sub.callback,
-            nowMs,
-          );
-        }
-      }
-      sql.exec(`UPDATE changes SET matched = 1 WHERE feed IN (${unmatched.map(() => "?").join(",")})`, ...unmatched);
-    }
-
     // External hubs: one publish ping per hub per FEEDS_PER_PING changed feeds, within the budget.
-    const site = this.site();
-    const hubs = site?.hubs ?? [];
-    if (hubs.length === 0) sql.exec("DELETE FROM changes WHERE matched = 1");
-    else if (site) {
-      const urls = siteUrls(site.origin);
-      const pending = sql.exec<{ feed: string }>("SELECT feed FROM changes WHERE matched = 1").toArray().map((r) => r.feed);
-      for (let i = 0; i < pending.length && budget >= hubs.length * 3; i += FEEDS_PER_PING) {
-        const chunk = pending.slice(i, i + FEEDS_PER_PING);
-        budget -= hubs.length * 3; // each ping may be tried three times
-        const ping = await pingHubs((request) => fetch(request), publishRequests(hubs, changedTopicsOfFeeds(urls, chunk)));
-        report.pinged += ping.sent;
-        sql.exec(`DELETE FROM changes WHERE feed IN (${chunk.map(() => "?").join(",")})`, ...chunk);
+    const pending = sql.exec<{ feed: string; site: string }>("SELECT feed, site FROM changes WHERE matched = 1 ORDER BY site").toArray();
+    const bySite = new Map<string, string[]>();
+    for (const row of pending) bySite.set(row.site, [...(bySite.get(row.site) ?? []), row.feed]);
+    for (const [key, feeds] of bySite) {
+      const site = this.siteOf(key);
+      const hubs = site?.hubs ?? [];
+      for (let i = 0; i < feeds.length; i += FEEDS_PER_PING) {
+        const chunk = feeds.slice(i, i + FEEDS_PER_PING);
+        if (site && hubs.length > 0) {
+          if (budget < hubs.length * 3) break; // the rest next run
+          budget -= hubs.length * 3; // each ping may be tried three times
+          const ping = await pingHubs((request) => fetch(request), publishRequests(hubs, changedTopicsOfFeeds(siteUrls(site.origin), chunk)));
+          report.pinged += ping.sent;
+        }
+        sql.exec(`DELETE FROM changes WHERE site = ? AND feed IN (${chunk.map(() => "?").join(",")})`, key, ...chunk);
       }
     }
 
@@ -260,14 +266,14 @@ export class WebSubHub extends DurableObject<Env> {
     return report;
   }
 
-  /** The origin and hubs changes are announced for: PUBLIC_ORIGIN and WEBSUB_HUBS, else the last request's. */
-  private site(): ChangeSite | undefined {
-    const stored = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'site'").toArray()[0];
-    const last = stored ? (JSON.parse(stored.value) as ChangeSite) : undefined;
-    const origin = this.env.PUBLIC_ORIGIN || last?.origin;
-    if (!origin) return undefined;
-    const configured = hubList(this.env.WEBSUB_HUBS ?? "");
-    return { origin, hubs: last?.hubs ?? configured };
+  /**
+   * The origin and hubs a change is announced for: the request's that made it (`key`, its JSON),
+   * else (a refresh) PUBLIC_ORIGIN or the last request's origin, and WEBSUB_HUBS.
+   */
+  private siteOf(key: string): ChangeSite | undefined {
+    if (key !== "") return JSON.parse(key) as ChangeSite;
+    const origin = this.env.PUBLIC_ORIGIN || this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'origin'").toArray()[0]?.value;
+    return origin ? { origin, hubs: hubList(this.env.WEBSUB_HUBS ?? "") } : undefined;
   }
 
   private executionContext(): ExecutionContext {
