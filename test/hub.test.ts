@@ -10,8 +10,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import worker from "../src/index";
+import { FETCHES_PER_RUN } from "../src/hub/hub-object";
 import { LEASE_MAX_SECONDS, LEASE_MIN_SECONDS } from "../src/hub/subscription";
-import { BASE, call, makeArticle, submit, uniqueId } from "./helpers";
+import { BASE, adminHeaders, call, makeArticle, submit, uniqueId } from "./helpers";
 
 const SUBSCRIBER = "https://upstream.example/subscriber";
 const hub = () => env.WEBSUB_HUB.getByName("hub");
@@ -241,5 +242,40 @@ describe("WebSub discovery with the own hub", () => {
     const combination = await get(`/feeds/city/${other}+topic/${name}.atom`);
     expect(combination.status).toBe(200);
     expect(combination.headers.get("link")).toBe(`<${BASE}/hub>; rel="hub", <${BASE}/feeds/city/${other}+topic/${name}.atom>; rel="self"`);
+  });
+});
+
+describe("WebSub hub: every change, and bounded runs", () => {
+  it("delivers after a change made by an upstream refresh", async () => {
+    const { name, topic } = await topicWithArticle();
+    const callback = `${SUBSCRIBER}/ok?run=${name}`;
+    await hubRequest({ "hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback });
+    await hub().run(Date.now());
+    const added = await call("/api/sources", {
+      method: "POST",
+      headers: { ...adminHeaders(), "content-type": "application/json" },
+      body: JSON.stringify({ url: `https://upstream.example/items/2?t=${name}`, tags: [{ type: "topic", name }] }),
+    });
+    expect(added.status).toBe(201);
+    const { id } = (await added.json()) as { id: string };
+    expect((await call(`/api/sources/${id}/refresh`, { method: "POST", headers: adminHeaders() })).status).toBe(200);
+    await hub().run(Date.now());
+    const delivery = await until(async () => (await upstreamLog(`run=${name}`)).find((e) => e.method === "POST"), "the delivery");
+    expect(delivery.body).toContain(`Item 0 of ${name}`);
+  });
+
+  it("without the queue, makes deliveries itself, at most FETCHES_PER_RUN a run; the rest in the next", async () => {
+    const { name, topic } = await topicWithArticle();
+    const callbacks = Array.from({ length: FETCHES_PER_RUN + 5 }, (_, i) => `${SUBSCRIBER}/ok?run=${name}&n=${i}`);
+    for (const callback of callbacks) expect((await hubRequest({ "hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback })).status).toBe(202);
+    // Verifications too are bounded per run.
+    for (let i = 0; i < 4 && (await hub().subscriptions(topic)).length < callbacks.length; i++) await hub().run(Date.now(), { queue: false });
+    expect(await hub().subscriptions(topic)).toHaveLength(callbacks.length);
+    expect((await submit(makeArticle({ tags: [{ type: "topic", name }] }))).status).toBe(201);
+    const first = await hub().run(Date.now(), { queue: false });
+    expect(first.delivered).toBe(FETCHES_PER_RUN);
+    // The rest: the next run (this one, or the hub's alarm, which may come first).
+    await hub().run(Date.now(), { queue: false });
+    await until(async () => (await upstreamLog(`run=${name}`)).filter((e) => e.method === "POST").length === callbacks.length, "every delivery");
   });
 });

@@ -139,9 +139,12 @@ export class WebSubHub extends DurableObject<Env> {
       .map((r) => ({ ...r, signed: r.signed === 1 }));
   }
 
-  /** One run at `nowMs` (the alarm's is now; the cron's too; tests move the clock). */
-  async run(nowMs: number): Promise<RunReport> {
-    return this.serially(() => this.runOnce(nowMs));
+  /**
+   * One run at `nowMs` (the alarm's is now; the cron's too; tests move the clock). `queue: false`
+   * makes the deliveries here, as a deployment without the queue does.
+   */
+  async run(nowMs: number, options: { queue?: boolean } = {}): Promise<RunReport> {
+    return this.serially(() => this.runOnce(nowMs, options.queue !== false));
   }
 
   override async alarm(): Promise<void> {
@@ -151,7 +154,7 @@ export class WebSubHub extends DurableObject<Env> {
 
   // ---------------------------------------------------------------------------------------------
 
-  private async runOnce(nowMs: number): Promise<RunReport> {
+  private async runOnce(nowMs: number, useQueue: boolean): Promise<RunReport> {
     const sql = this.ctx.storage.sql;
     const report: RunReport = { verified: 0, refused: 0, expired: 0, changes: 0, pinged: 0, queued: 0, delivered: 0, failed: 0 };
     let budget = FETCHES_PER_RUN;
@@ -241,7 +244,7 @@ export class WebSubHub extends DurableObject<Env> {
     }
 
     // Due deliveries: to the queue (one send per 100), or made here (two outbound requests each at most: the POST, and none for the feed read).
-    const queue = webSubQueue(this.env);
+    const queue = useQueue ? webSubQueue(this.env) : undefined;
     const due = sql
       .exec<{ topic: string; callback: string; version: number; secret: string | null }>(
         "SELECT d.topic, d.callback, d.version, s.secret FROM deliveries d JOIN subs s ON s.topic = d.topic AND s.callback = d.callback WHERE d.due <= ? AND s.expires > ? ORDER BY d.due LIMIT ?",
