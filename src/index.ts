@@ -49,9 +49,6 @@ export default {
       // Writes a dead invocation left half-done are finished by their writers (normally their alarms did).
       const writers = await sweepArticleWriters(env.ARTICLE_WRITER).catch((error: unknown) => ({ error: String(error) }));
       console.log(JSON.stringify({ event: "writer_sweep", ...writers }));
-      // The WebSub hub's run (its alarm normally came first): expired leases dropped, due deliveries made.
-      const hub = await webSubHub(env).run(Date.now()).catch((error: unknown) => ({ error: String(error) }));
-      console.log(JSON.stringify({ event: "websub_run", ...hub }));
       // What the refresh left of the invocation's 1000 KV operations goes to the index repair.
       const kv = guardKv(env.KV);
       const budget = Math.min(REPAIR_BUDGET, 950 - used);
@@ -70,6 +67,9 @@ export default {
           }),
         );
       }
+      // The WebSub hub's run (its alarm normally came first): expired leases dropped, due deliveries made. No KV operation.
+      const hub = await (async () => webSubHub(env).run(Date.now()))().catch((error: unknown) => ({ error: String(error) }));
+      console.log(JSON.stringify({ event: "websub_run", ...hub }));
     })().catch((error: unknown) => console.error("refresh tick failed", error));
     ctx.waitUntil(tick);
     await tick;

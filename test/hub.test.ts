@@ -5,13 +5,15 @@
  * X-Hub-Signature, retries, unsubscription and lease expiry. The hub object's run is driven
  * explicitly (its alarm may also fire; runs are serialized), with the clock moved for retries and leases.
  */
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import worker from "../src/index";
 import { FETCHES_PER_RUN } from "../src/hub/hub-object";
 import { LEASE_MAX_SECONDS, LEASE_MIN_SECONDS } from "../src/hub/subscription";
+import { shardOf } from "../src/store/article-ops";
+import type { ArticleWriter } from "../src/store/article-writer";
 import { BASE, adminHeaders, call, makeArticle, submit, uniqueId } from "./helpers";
 
 const SUBSCRIBER = "https://upstream.example/subscriber";
@@ -277,5 +279,34 @@ describe("WebSub hub: every change, and bounded runs", () => {
     // The rest: the next run (this one, or the hub's alarm, which may come first).
     await hub().run(Date.now(), { queue: false });
     await until(async () => (await upstreamLog(`run=${name}`)).filter((e) => e.method === "POST").length === callbacks.length, "every delivery");
+  });
+
+  it("delivers the feeds a batch did change when another shard of it answered 503", async () => {
+    const { name, topic } = await topicWithArticle();
+    const callback = `${SUBSCRIBER}/ok?run=${name}`;
+    await hubRequest({ "hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback });
+    await hub().run(Date.now());
+    const kept = makeArticle({ tags: [{ type: "topic", name }] });
+    let doomed = makeArticle({ tags: [{ type: "topic", name: `${name}-y` }] });
+    while (shardOf(String(doomed.id)) === shardOf(String(kept.id))) doomed = makeArticle({ tags: [{ type: "topic", name: `${name}-y` }] });
+    const doomedWriter = env.ARTICLE_WRITER.getByName(`articles-${shardOf(String(doomed.id))}`);
+    const failingPuts = (kv: KVNamespace): KVNamespace =>
+      new Proxy(kv, {
+        get: (target, property) =>
+          property === "put" ? () => Promise.reject(new Error("KV put failed: 503 injected fault")) : (Reflect.get(target, property) as (...a: unknown[]) => unknown).bind(target),
+      });
+    await runInDurableObject(doomedWriter, (instance: ArticleWriter) => {
+      instance.kv = failingPuts(env.KV);
+    });
+    try {
+      expect((await submit([kept, doomed])).status).toBe(503);
+    } finally {
+      await runInDurableObject(doomedWriter, (instance: ArticleWriter) => {
+        instance.kv = env.KV;
+      });
+    }
+    await hub().run(Date.now());
+    const delivery = await until(async () => (await upstreamLog(`run=${name}`)).find((e) => e.method === "POST"), "the delivery");
+    expect(delivery.body).toContain(String(kept.id));
   });
 });
