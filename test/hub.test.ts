@@ -309,4 +309,15 @@ describe("WebSub hub: every change, and bounded runs", () => {
     const delivery = await until(async () => (await upstreamLog(`run=${name}`)).find((e) => e.method === "POST"), "the delivery");
     expect(delivery.body).toContain(String(kept.id));
   });
+
+  it("matches many changed feeds at once (more than SQLite binds in one statement)", async () => {
+    const { name, topic } = await topicWithArticle();
+    const callback = `${SUBSCRIBER}/ok?run=${name}`;
+    await hubRequest({ "hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback });
+    await hub().run(Date.now());
+    const feeds = [...Array.from({ length: 150 }, (_, i) => `t/topic/${name}-other-${i}`), `t/topic/${name}`];
+    await hub().changed(feeds);
+    await hub().run(Date.now(), { queue: false });
+    await until(async () => (await upstreamLog(`run=${name}`)).find((e) => e.method === "POST"), "the delivery");
+  });
 });

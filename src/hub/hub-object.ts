@@ -29,6 +29,8 @@ export const FETCHES_PER_RUN = 40;
 /** A delivery handed to the queue and never reported back is handed out again after this long. */
 const IN_FLIGHT_MS = 10 * 60_000;
 const VERIFY_TIMEOUT_MS = 10_000;
+/** External hubs pinged (each ping may take 3 fetches: 10 hubs fit in one run's budget). */
+const MAX_EXTERNAL_HUBS = 10;
 /** Feeds per external ping round: 20 feeds × 3 formats = one request a hub (TOPICS_PER_PING). */
 const FEEDS_PER_PING = 20;
 
@@ -170,6 +172,7 @@ export class WebSubHub extends DurableObject<Env> {
     if (unmatched.length > 0) {
       const changed = new Set(unmatched);
       for (let i = 0; i < unmatched.length; i += 50) {
+        // SQLite in Durable Objects binds at most 100 parameters a statement.
         const chunk = unmatched.slice(i, i + 50);
         const subs = sql
           .exec<{ topic: string; callback: string; feeds: string }>(
@@ -187,8 +190,8 @@ export class WebSubHub extends DurableObject<Env> {
             nowMs,
           );
         }
+        sql.exec(`UPDATE changes SET matched = 1 WHERE feed IN (${chunk.map(() => "?").join(",")})`, ...chunk);
       }
-      sql.exec(`UPDATE changes SET matched = 1 WHERE feed IN (${unmatched.map(() => "?").join(",")})`, ...unmatched);
     }
 
     // §5.3 verification of intent, a few at a time.
@@ -230,7 +233,7 @@ export class WebSubHub extends DurableObject<Env> {
     for (const row of pending) bySite.set(row.site, [...(bySite.get(row.site) ?? []), row.feed]);
     for (const [key, feeds] of bySite) {
       const site = this.siteOf(key);
-      const hubs = site?.hubs ?? [];
+      const hubs = (site?.hubs ?? []).slice(0, MAX_EXTERNAL_HUBS);
       for (let i = 0; i < feeds.length; i += FEEDS_PER_PING) {
         const chunk = feeds.slice(i, i + FEEDS_PER_PING);
         if (site && hubs.length > 0) {
@@ -243,7 +246,8 @@ export class WebSubHub extends DurableObject<Env> {
       }
     }
 
-    // Due deliveries: to the queue (one send per 100), or made here (two outbound requests each at most: the POST, and none for the feed read).
+    // Due deliveries: to the queue (one send per 100 messages), or made here (one outbound request
+    // each, the POST: the feed is read from KV), within what is left of the budget.
     const queue = useQueue ? webSubQueue(this.env) : undefined;
     const due = sql
       .exec<{ topic: string; callback: string; version: number; secret: string | null }>(
