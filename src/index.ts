@@ -4,7 +4,8 @@
  * (refresh/run-tick.ts) — then has the article writers finish what a dead invocation left (their
  * own logs: no KV operation when nothing is pending), and once a day spends what is left of its KV
  * budget on a bounded step of the full index sweep (store/repair.ts), for what the platform itself
- * loses.
+ * loses; last, the WebSub hub runs (hub/hub-object.ts). The queue handler serves the refresh queue,
+ * its dead letters and the WebSub deliveries (hub/deliver.ts), by queue name.
  */
 import { app } from "./app";
 import { type DeliveryJob, WEBSUB_QUEUE_NAME, consumeDeliveries, webSubHub } from "./hub/deliver";

@@ -162,7 +162,8 @@ export class WebSubHub extends DurableObject<Env> {
     let budget = FETCHES_PER_RUN;
 
     // Leases that ran out: no more deliveries, and gone (§5.1: renewal is a new subscription request).
-    report.expired = sql.exec("DELETE FROM subs WHERE expires <= ?", nowMs).rowsWritten;
+    report.expired = sql.exec<{ n: number }>("SELECT count(*) AS n FROM subs WHERE expires <= ?", nowMs).one().n;
+    if (report.expired > 0) sql.exec("DELETE FROM subs WHERE expires <= ?", nowMs);
     sql.exec("DELETE FROM deliveries WHERE NOT EXISTS (SELECT 1 FROM subs WHERE subs.topic = deliveries.topic AND subs.callback = deliveries.callback)");
 
     // Changed feeds → deliveries for every live subscription they touch (a combination: all its tags
