@@ -320,4 +320,25 @@ describe("WebSub hub: every change, and bounded runs", () => {
     await hub().run(Date.now(), { queue: false });
     await until(async () => (await upstreamLog(`run=${name}`)).find((e) => e.method === "POST"), "the delivery");
   });
+
+  it("delivers after a tag merge moved articles into the topic's tag", async () => {
+    const { name, topic } = await topicWithArticle();
+    const callback = `${SUBSCRIBER}/ok?run=${name}`;
+    await hubRequest({ "hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback });
+    await hub().run(Date.now());
+    const from = `${name}-from`;
+    const moved = makeArticle({ tags: [{ type: "topic", name: from }] });
+    expect((await submit(moved)).status).toBe(201);
+    await hub().run(Date.now());
+    expect((await upstreamLog(`run=${name}`)).filter((e) => e.method === "POST")).toEqual([]);
+    const merge = await call("/api/tags/merge", {
+      method: "POST",
+      headers: { ...adminHeaders(), "content-type": "application/json" },
+      body: JSON.stringify({ from: { type: "topic", slug: from }, into: { type: "topic", slug: name } }),
+    });
+    expect(merge.status).toBe(200);
+    await hub().run(Date.now());
+    const delivery = await until(async () => (await upstreamLog(`run=${name}`)).find((e) => e.method === "POST"), "the delivery");
+    expect(delivery.body).toContain(String(moved.id));
+  });
 });
