@@ -4,9 +4,11 @@
  * (refresh/run-tick.ts) — then has the article writers finish what a dead invocation left (their
  * own logs: no KV operation when nothing is pending), and once a day spends what is left of its KV
  * budget on a bounded step of the full index sweep (store/repair.ts), for what the platform itself
- * loses.
+ * loses; last, the WebSub hub runs (hub/hub-object.ts). The queue handler serves the refresh queue,
+ * its dead letters and the WebSub deliveries (hub/deliver.ts), by queue name.
  */
 import { app } from "./app";
+import { type DeliveryJob, WEBSUB_QUEUE_NAME, consumeDeliveries, webSubHub } from "./hub/deliver";
 import { type RefreshMessage, consumeRefreshBatch, enqueueDue, recordDeadLetters } from "./refresh/queue";
 import { runRefreshTick } from "./refresh/run-tick";
 import { sweepArticleWriters } from "./store/articles";
@@ -16,6 +18,7 @@ import { parseFeed } from "./upstream/parse";
 
 export { ArticleWriter } from "./store/article-writer";
 export { TaxonomyWriter } from "./store/taxonomy-writer";
+export { WebSubHub } from "./hub/hub-object";
 
 const deps = { fetch: (request: Request) => fetch(request), parse: parseFeed, now: Date.now };
 
@@ -65,11 +68,19 @@ export default {
           }),
         );
       }
+      // The WebSub hub's run (its alarm normally came first): expired leases dropped, due deliveries made. No KV operation.
+      const hub = await (async () => webSubHub(env).run(Date.now()))().catch((error: unknown) => ({ error: String(error) }));
+      console.log(JSON.stringify({ event: "websub_run", ...hub }));
     })().catch((error: unknown) => console.error("refresh tick failed", error));
     ctx.waitUntil(tick);
     await tick;
   },
-  async queue(batch, env, _ctx) {
+  async queue(batch, env, ctx) {
+    if (batch.queue === WEBSUB_QUEUE_NAME) {
+      const report = await consumeDeliveries(batch as MessageBatch<DeliveryJob>, env, ctx);
+      console.log(JSON.stringify({ event: "websub_deliveries", messages: batch.messages.length, ...report }));
+      return;
+    }
     const guarded = { ...env, KV: guardKv(env.KV) };
     if (isDeadLetterQueue(batch.queue)) {
       const recorded = await recordDeadLetters(batch, guarded, Date.now());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { siteUrls } from "./urls";
-import { TOPICS_PER_PING, changedTopics, publishRequests } from "./websub";
+import { TOPICS_PER_PING, changedTopics, changedTopicsOfFeeds, hubList, publishRequests } from "./websub";
 
 describe("WebSub publish pings", () => {
   const urls = siteUrls("https://feeds.example.kz", ["https://hub.example/"]);
@@ -33,5 +33,18 @@ describe("WebSub publish pings", () => {
     expect(first.getAll("hub.url")).toEqual(topics.slice(0, TOPICS_PER_PING));
     expect(new URLSearchParams(requests[2]!.body).getAll("hub.url")).toEqual(topics.slice(TOPICS_PER_PING));
     expect(publishRequests([], topics)).toEqual([]);
+  });
+
+  it("names the topics of bumped feed keys: all only when it changed", () => {
+    expect(changedTopicsOfFeeds(urls, ["t/city/almaty"])).toEqual([
+      "https://feeds.example.kz/feeds/city/almaty.rss",
+      "https://feeds.example.kz/feeds/city/almaty.atom",
+      "https://feeds.example.kz/feeds/city/almaty.json",
+    ]);
+    expect(changedTopicsOfFeeds(urls, ["all", "t/party/amanat"])).toHaveLength(6);
+  });
+
+  it("reads WEBSUB_HUBS as absolute http(s) URLs and ignores the rest", () => {
+    expect(hubList(" https://a.example/hub  javascript:alert(1) http://b.example/\nftp://c/ ")).toEqual(["https://a.example/hub", "http://b.example/"]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Tells the configured WebSub hubs that feeds changed (requests built by feeds/websub.ts). Runs
- * off the request's critical path (waitUntil); a hub that fails (network error, 429, 5xx) is tried
+ * in the hub object's run (hub/hub-object.ts), off every request's path; a hub that fails (network error, 429, 5xx) is tried
  * again after 1 s and 4 s, then given up and logged: readers' hubs also poll, so a lost ping only
  * delays a notification. Bounded: at most PING_ATTEMPTS fetches per request built.
  */

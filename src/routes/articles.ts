@@ -5,15 +5,12 @@
  *   DELETE /api/articles/:id    admin: remove it from every feed
  * The write routes are rate-limited per client (http/rate-limit.ts) before the body is read.
  */
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { ARTICLE_ID_PATTERN, LIMITS } from "../domain/article";
 import type { FieldError } from "../domain/result";
-import type { Tag } from "../domain/tag";
 import type { AppEnv } from "../env";
-import { changedTopics, publishRequests } from "../feeds/websub";
 import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
 import { ApiError, invalidFields } from "../http/errors";
-import { pingHubs } from "../http/ping-hubs";
 import { writeRateLimit } from "../http/rate-limit";
 import { ingestArticles } from "../ingest/ingest";
 import { type ArticleDraft, normalizeArticle } from "../ingest/normalize";
@@ -22,7 +19,7 @@ import { articleStore, deleteArticle, getArticle } from "../store/articles";
 import { getSeenAnswer, putSeenAnswer } from "../store/seen";
 import { loadTaxonomy } from "../store/taxonomy";
 import { authenticate, requireAdmin } from "./auth";
-import { urlsFor } from "./site";
+import { changeSite, urlsFor } from "./site";
 
 export const articleRoutes = new Hono<AppEnv>();
 
@@ -53,7 +50,7 @@ articleRoutes.post("/", writeRateLimit, async (c) => {
   errors.push(...repeatedIdErrors(drafts.map(({ draft, path, field }) => ({ id: draft.id, path, field }))));
   if (errors.length > 0) throw invalidFields(errors);
 
-  const ingested = await ingestArticles(articleStore(c.env), drafts.map((d) => d.draft), nowMs);
+  const ingested = await ingestArticles(articleStore(c.env, changeSite(c)), drafts.map((d) => d.draft), nowMs);
   if (!ingested.ok) {
     throw new ApiError(413, "batch_too_large", `storing this batch takes about ${ingested.error.kvOperations} storage operations; one request may make ${ingested.error.budget}: send fewer articles or fewer tags per request`, [
       { path: "", reason: `needs about ${ingested.error.kvOperations} storage operations, more than the ${ingested.error.budget} one request may make` },
@@ -66,7 +63,6 @@ articleRoutes.post("/", writeRateLimit, async (c) => {
   };
   if (submitter.kind === "webhook") await putSeenAnswer(c.env.KV, submitter.webhookId, answer);
   const changed = outcomes.some((o) => o.status !== "unchanged");
-  notifyHubs(c, outcomes.filter((o) => o.status !== "unchanged").flatMap((o) => o.tags));
   return c.json(answer, changed ? 201 : 200);
 });
 
@@ -77,18 +73,10 @@ articleRoutes.get("/:id", async (c) => {
 });
 
 articleRoutes.delete("/:id", writeRateLimit, requireAdmin, async (c) => {
-  const removed = await deleteArticle(articleStore(c.env), validId(c.req.param("id")), Date.now());
+  const removed = await deleteArticle(articleStore(c.env, changeSite(c)), validId(c.req.param("id")), Date.now());
   if (!removed) throw new ApiError(404, "not_found", "no article with that id");
-  notifyHubs(c, removed.tags);
   return c.json({ deleted: removed.id, tags: removed.tags });
 });
-
-/** WebSub: the hubs hear of the changed feeds after the answer (nothing when no hub is configured). */
-function notifyHubs(c: Context<AppEnv>, tags: readonly Tag[]): void {
-  const urls = urlsFor(c);
-  if (urls.hubs.length === 0) return;
-  c.executionCtx.waitUntil(pingHubs((request) => fetch(request), publishRequests(urls.hubs, changedTopics(urls, tags))));
-}
 
 function validId(id: string): string {
   if (!ARTICLE_ID_PATTERN.test(id)) {

@@ -20,7 +20,7 @@ import { ENTRY_CURSOR_PATTERN } from "../store/articles";
 import { resolveTagPath } from "../feeds/tag-path";
 import { loadTaxonomy } from "../store/taxonomy";
 import { findTag, tagTypeLabel } from "../tags/resolve";
-import { urlsFor } from "./site";
+import { feedUrlsFor, urlsFor } from "./site";
 
 export const feedRoutes = new Hono<AppEnv>();
 
@@ -179,13 +179,13 @@ async function respond(
   combination?: readonly Tag[],
 ): Promise<Response> {
   const { limit, after } = pagingQuery(c);
+  const urls = feedUrlsFor(c, { combination: combination !== undefined, paged: limit !== DEFAULT_LIMIT || after !== undefined });
   const served = await serveFeed(
     c.env.KV,
-    { tag, knownTag, typeLabel, ...(combination && { combination }), format, limit, after, urls: urlsFor(c) },
+    { tag, knownTag, typeLabel, ...(combination && { combination }), format, limit, after, urls },
     (work) => c.executionCtx.waitUntil(work),
   );
   if (!served) throw notFound();
-  const urls = urlsFor(c);
   // WebSub §4: the topic (this feed's canonical URL) and its hubs, in Link headers as in the feed.
   const self = urls.feed(combination ?? tag, format, { limit, ...(after !== undefined && { after }) });
   const link: Record<string, string> = urls.hubs.length === 0 ? {} : { link: [...urls.hubs.map((hub) => `<${hub}>; rel="hub"`), `<${self}>; rel="self"`].join(", ") };

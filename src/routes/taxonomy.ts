@@ -48,7 +48,7 @@ import {
 } from "../tags/merge";
 import { writeRateLimit } from "../http/rate-limit";
 import { requireAdmin } from "./auth";
-import { urlsFor } from "./site";
+import { changeSite, urlsFor } from "./site";
 
 /** Admin reads and edits always compare against the stored document, never a memo. */
 const ADMIN_FRESH = { maxAgeMs: 0 };
@@ -112,7 +112,7 @@ taxonomyRoutes.put("/api/taxonomy/entries/:type/:slug", writeRateLimit, requireA
   let move: { from: string; into: string; moved: number; remaining: number; done: boolean } | undefined;
   if (after.slug !== before.slug) {
     // The old slug now redirects here: its articles follow (the rest by POST /api/tags/merge).
-    const progress = await moveTagArticles(articleStore(c.env), before, after, nowMs);
+    const progress = await moveTagArticles(articleStore(c.env, changeSite(c)), before, after, nowMs);
     move = { from: `${type}/${before.slug}`, into: `${type}/${after.slug}`, ...progress };
   } else if (after.name !== before.name) {
     await renameTagRecord(c.env.KV, after, nowMs);
@@ -157,7 +157,7 @@ taxonomyRoutes.post("/api/tags/merge", writeRateLimit, requireAdmin, async (c) =
     intoRecordName: intoRecord?.name,
     fromHasArticles,
   });
-  const progress = await moveTagArticles(articleStore(c.env), from, result.into, Date.now());
+  const progress = await moveTagArticles(articleStore(c.env, changeSite(c)), from, result.into, Date.now());
   c.header("etag", saved.etag);
   return c.json({ from: `${from.type}/${from.slug}`, into: result.into, ...progress });
 });

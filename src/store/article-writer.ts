@@ -31,6 +31,8 @@ import { mergeUpstream } from "../ingest/ingest";
 import { stampArticle } from "../ingest/normalize";
 import { retagArticle } from "../tags/merge";
 import { type IndexEntryMeta, feedsOf, getArticles, indexKeysOf } from "./articles";
+import type { ChangeSite } from "../hub/hub-object";
+import { notifyFeedsChanged } from "../hub/notify";
 import { bumpFeedVersions } from "./feed-versions";
 import { type ApplyAnswer, type ArticleOp, type OpOutcome, type OpStatus, opId } from "./article-ops";
 import { type FeedKey, articleKey, parseIndexKey } from "./keys";
@@ -147,8 +149,12 @@ export class ArticleWriter extends DurableObject<Env> {
     });
   }
 
-  /** The caller bumped these feeds after write `seq`: they are done unless a later write logged them again. */
-  async settle(feeds: FeedKey[], seq: number): Promise<void> {
+  /**
+   * The caller bumped these feeds after write `seq`: they are done unless a later write logged them
+   * again. Every bump ends here or in `sweep`, so this is where the WebSub hub hears of changes.
+   */
+  async settle(feeds: FeedKey[], seq: number, site?: ChangeSite): Promise<void> {
+    await notifyFeedsChanged(this.env, feeds, site);
     await this.serially(async () => {
       for (const feed of feeds) this.ctx.storage.sql.exec("DELETE FROM bumps WHERE feed = ? AND seq <= ?", feed, seq);
       // Nothing left to finish: no alarm (it would cost a request for nothing).
@@ -172,6 +178,7 @@ export class ArticleWriter extends DurableObject<Env> {
       const feeds = [...this.pendingFeeds()];
       const failed = feeds.length === 0 ? [] : await bumpFeedVersions(this.kv, feeds, Date.now());
       const done = feeds.filter((feed) => !failed.includes(feed));
+      await notifyFeedsChanged(this.env, done);
       for (const feed of done) this.ctx.storage.sql.exec("DELETE FROM bumps WHERE feed = ? AND seq <= ?", feed, seq);
       const left = this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM articles WHERE pending = 1").one().n;
       if (failed.length > 0 || left > 0) await this.ensureAlarm(Date.now() + RETRY_MS, true);

@@ -21,6 +21,7 @@
 import { type Article, ArticleSchema } from "../domain/article";
 import { parseIsoDate } from "../domain/article";
 import { ARTICLE_SHARDS, type ArticleOp, type OpOutcome, opId, shardOf } from "./article-ops";
+import type { ChangeSite } from "../hub/hub-object";
 import type { ArticleWriter } from "./article-writer";
 import { bumpFeedVersions } from "./feed-versions";
 import { StorageUnavailable } from "./guard";
@@ -93,9 +94,15 @@ const writerName = (shard: number): string => `articles-${shard}`;
 export interface ArticleStore {
   kv: KVNamespace;
   writers: DurableObjectNamespace<ArticleWriter>;
+  /** The site a request's writes are announced for (WebSub); a refresh has none. */
+  site?: ChangeSite;
 }
 
-export const articleStore = (env: Pick<Env, "KV" | "ARTICLE_WRITER">): ArticleStore => ({ kv: env.KV, writers: env.ARTICLE_WRITER });
+export const articleStore = (env: Pick<Env, "KV" | "ARTICLE_WRITER">, site?: ChangeSite): ArticleStore => ({
+  kv: env.KV,
+  writers: env.ARTICLE_WRITER,
+  ...(site && { site }),
+});
 
 /**
  * Applies article operations through their writers (store/article-writer.ts): one call per shard
@@ -118,7 +125,7 @@ export async function applyArticleOps(store: ArticleStore, ops: readonly Article
     shards.map(async ({ stub }, i) => {
       const answer = answers[i];
       const settled = answer ? answer.feeds.filter((feed) => !failedBumps.has(feed)) : [];
-      if (answer && settled.length > 0) await stub.settle(settled, answer.seq);
+      if (answer && settled.length > 0) await stub.settle(settled, answer.seq, store.site);
     }),
   );
   const failed = answers.find((a) => !a.ok);

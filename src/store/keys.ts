@@ -54,6 +54,12 @@ export type FeedKey = string;
 
 export const tagFeedKey = (tag: Pick<Tag, "type" | "slug">): FeedKey => `t/${tag.type}/${tag.slug}`;
 
+/** The tag of a tag feed's key (`tagFeedKey` backwards); undefined for `all`. */
+export function tagOfFeedKey(feed: FeedKey): Pick<Tag, "type" | "slug"> | undefined {
+  const m = /^t\/([^/]+)\/(.+)$/.exec(feed);
+  return m?.[1] && m[2] ? { type: m[1], slug: m[2] } : undefined;
+}
+
 export const ARTICLE_PREFIX = "article:";
 export const articleKey = (id: string): string => `${ARTICLE_PREFIX}${id}`;
 
