@@ -9,9 +9,10 @@
 import { app } from "./app";
 import { type RefreshMessage, consumeRefreshBatch, enqueueDue, recordDeadLetters } from "./refresh/queue";
 import { runRefreshTick } from "./refresh/run-tick";
-import { sweepArticleWriters } from "./store/articles";
+import { articleStore, sweepArticleWriters } from "./store/articles";
 import { guardKv } from "./store/guard";
 import { REPAIR_BUDGET, repairIndexes } from "./store/repair";
+import { RETENTION_BUDGET, isRetentionTick, sweepRetention } from "./store/retention";
 import { parseFeed } from "./upstream/parse";
 
 export { ArticleWriter } from "./store/article-writer";
@@ -64,6 +65,11 @@ export default {
             pass_complete: sweep.passComplete,
           }),
         );
+      }
+      // Retention, once an hour (never in the repair's tick), from what the refresh left.
+      if (isRetentionTick(at)) {
+        const retention = await sweepRetention(articleStore(env), { nowMs: Date.now(), budget: Math.min(RETENTION_BUDGET, 950 - used) });
+        console.log(JSON.stringify({ event: "retention_sweep", ...retention }));
       }
     })().catch((error: unknown) => console.error("refresh tick failed", error));
     ctx.waitUntil(tick);

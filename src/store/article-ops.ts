@@ -17,6 +17,11 @@ export type ArticleOp =
   /** Tag `from` becomes `into` (a merge or slug rename, store/merge.ts). */
   | { kind: "retag"; id: string; from: TagRef; into: Tag }
   | { kind: "delete"; id: string }
+  /**
+   * Retention (store/retention.ts): version `rev` leaves the feeds of `drop`, or every feed and
+   * its record ("all"). A version changed since the sweep chose it is left as it is.
+   */
+  | { kind: "expire"; id: string; rev: string; drop: TagRef[] | "all" }
   /** An index key of the article's that its record no longer claims: deleted unless it claims it again. */
   | { kind: "debris"; id: string; key: string };
 

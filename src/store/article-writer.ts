@@ -34,6 +34,8 @@ import { type IndexEntryMeta, feedsOf, getArticles, indexKeysOf } from "./articl
 import { bumpFeedVersions } from "./feed-versions";
 import { type ApplyAnswer, type ArticleOp, type OpOutcome, type OpStatus, opId } from "./article-ops";
 import { type FeedKey, articleKey, parseIndexKey } from "./keys";
+import type { RetentionRules } from "../domain/retention";
+import { expiredRecord, initRetention, pickExpiring } from "./retention";
 
 /** Feeds logged as still to bump are bumped by the alarm this long after the write, unless settled. */
 const BUMP_GRACE_MS = 20_000;
@@ -61,6 +63,8 @@ export class ArticleWriter extends DurableObject<Env> {
     // Retractions: a deleted article's id and the content version it had, so no upstream refresh
     // or re-sent copy brings it back; a publisher's changed version restores it.
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, rev TEXT NOT NULL, at INTEGER NOT NULL)");
+    // Retention: when each article is next due for a look (store/retention.ts).
+    initRetention(ctx.storage.sql);
   }
 
   /** Applies a batch of operations on this shard's articles, in order, after every batch before it. */
@@ -88,7 +92,7 @@ export class ArticleWriter extends DurableObject<Env> {
         const tombstone = tombstones.has(id) ? (tombstones.get(id) ?? undefined) : this.tombstoneOf(id);
         if (!priorTombstones.has(id)) priorTombstones.set(id, tombstone);
         const { status, record } = await nextRecord(op, before, nowMs, tombstone);
-        if (status === "deleted" && op.kind === "delete" && before.record) tombstones.set(id, before.record.rev);
+        if (status === "deleted" && (op.kind === "delete" || op.kind === "expire") && before.record) tombstones.set(id, before.record.rev);
         if (tombstone !== undefined && record !== null && op.kind === "replace") tombstones.set(id, null);
         const shown = record ?? before.record;
         outcomes.push({ id, status, tags: shown?.tags ?? [], ...(shown?.url !== undefined && { url: shown.url }) });
@@ -177,6 +181,11 @@ export class ArticleWriter extends DurableObject<Env> {
       if (failed.length > 0 || left > 0) await this.ensureAlarm(Date.now() + RETRY_MS, true);
       return { feeds: done.length, failed: failed.length, pending: left };
     });
+  }
+
+  /** Retention: the expire ops this shard's due articles call for, within `budget` KV operations (applied by the caller through `apply`). */
+  async retentionDue(rules: RetentionRules, nowMs: number, budget: number): Promise<Awaited<ReturnType<typeof pickExpiring>>> {
+    return this.serially(() => pickExpiring(this.ctx.storage.sql, rules, nowMs, budget));
   }
 
   override async alarm(): Promise<void> {
@@ -338,5 +347,7 @@ async function nextRecord(op: ArticleOp, before: Row, nowMs: number, tombstone: 
       return prev ? { status: "deleted", record: null } : { status: "absent", record: null };
     case "debris":
       return { status: prev && indexKeysOf(prev).includes(op.key) ? "unchanged" : "deleted", record: prev };
+    case "expire":
+      return expiredRecord(op, prev, nowMs);
   }
 }
