@@ -36,6 +36,7 @@ import { type ApplyAnswer, type ArticleOp, type OpOutcome, type OpStatus, opId }
 import { type FeedKey, articleKey, parseIndexKey } from "./keys";
 import type { RetentionRules } from "../domain/retention";
 import { expiredRecord, initRetention, pickExpiring } from "./retention";
+import { announceDeletion, withdrawDeletion } from "./deletions";
 
 /** Feeds logged as still to bump are bumped by the alarm this long after the write, unless settled. */
 const BUMP_GRACE_MS = 20_000;
@@ -84,6 +85,8 @@ export class ArticleWriter extends DurableObject<Env> {
       const writes: { id: string; before: Row; after: Row }[] = [];
       const debris: string[] = [];
       const tombstones = new Map<string, string | null>();
+      /** RFC 6721 announcements (store/deletions.ts): deletions, and restores of deleted articles. */
+      const announced = new Map<string, "deleted" | "restored">();
       /** The tombstone each changed one had before this batch: a write rolled back puts it back. */
       const priorTombstones = new Map<string, string | undefined>();
       for (const op of ops) {
@@ -94,6 +97,8 @@ export class ArticleWriter extends DurableObject<Env> {
         const { status, record } = await nextRecord(op, before, nowMs, tombstone);
         if (status === "deleted" && (op.kind === "delete" || op.kind === "expire") && before.record) tombstones.set(id, before.record.rev);
         if (tombstone !== undefined && record !== null && op.kind === "replace") tombstones.set(id, null);
+        if (status === "deleted" && op.kind === "delete") announced.set(id, "deleted");
+        else if (tombstone !== undefined && record !== null && op.kind === "replace") announced.set(id, "restored");
         const shown = record ?? before.record;
         outcomes.push({ id, status, tags: shown?.tags ?? [], ...(shown?.url !== undefined && { url: shown.url }) });
         if (op.kind === "debris") {
@@ -134,6 +139,7 @@ export class ArticleWriter extends DurableObject<Env> {
           try {
             const keys = await this.writeThrough(id, after, trusted, nowMs);
             this.saveRow(id, { record: after.record, keys, pending: false });
+            await this.announce(id, announced.get(id), before.record, after.record, nowMs);
           } catch (error) {
             failed = true;
             console.error("article write failed; rolling back to the previous version", id, error);
@@ -235,6 +241,16 @@ export class ArticleWriter extends DurableObject<Env> {
       this.saveRow(id, { record: row.record, keys, pending: false });
     }
     return feeds;
+  }
+
+  /** Announces a landed deletion in its feeds (or withdraws it on a restore); best effort: the write stands. */
+  private async announce(id: string, what: "deleted" | "restored" | undefined, before: Article | null, after: Article | null, nowMs: number): Promise<void> {
+    try {
+      if (what === "deleted" && before) await announceDeletion(this.kv, before, nowMs);
+      else if (what === "restored" && after) await withdrawDeletion(this.kv, after);
+    } catch (error) {
+      console.error("announcing a deletion failed", id, error);
+    }
   }
 
   private async rowsOf(ids: readonly string[]): Promise<Map<string, Row>> {

@@ -16,6 +16,7 @@
  * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
  * | `repair:cursor`                       | RepairCursor (JSON)           | —                     |
  * | `resume:{sourceId}:{token}:{part}`    | Continuation (JSON)           | — (expires in 1 hour) |
+ * | `del:{feedKey}:{id}`                  | empty                         | DeletionMeta (expires in 30 days) |
  *
  * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
  * (feed, article) means concurrent writers never touch the same key: no read-modify-write of a
@@ -121,6 +122,10 @@ export const feedVersionKey = (feed: FeedKey): string => `fv:${feed}`;
 
 export const snapshotKey = (feed: FeedKey, variant: string, version: string): string =>
   `snap:${feed}:${variant}:${version}`;
+
+/** A recently deleted article of a feed (store/deletions.ts; RFC 6721 `at:deleted-entry`). */
+export const deletionPrefix = (feed: FeedKey): string => `del:${feed}:`;
+export const deletionKey = (feed: FeedKey, id: string): string => `${deletionPrefix(feed)}${id}`;
 
 export const SOURCE_PREFIX = "source:";
 export const sourceKey = (id: string): string => `${SOURCE_PREFIX}${id}`;
