@@ -71,6 +71,8 @@ export const RefreshCountsSchema = z.object({
   invalid: z.number().int().nonnegative(),
   /** Changed items left for the next refresh because the tick's KV budget ran out. */
   deferred: z.number().int().nonnegative(),
+  /** Items skipped because an admin blocked them (domain/block.ts). */
+  blocked: z.number().int().nonnegative().optional(),
 });
 export type RefreshCounts = z.infer<typeof RefreshCountsSchema>;
 

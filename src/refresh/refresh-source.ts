@@ -32,6 +32,8 @@ import type { ParseFeed, UpstreamItem } from "../upstream/types";
 import type { RefreshConfig } from "./config";
 import { type FetchResult, fetchUpstream } from "./fetch-upstream";
 import { mapItem, sharedLinks } from "./map-item";
+import type { BlockMatcher } from "../domain/block";
+import { loadBlocks } from "../store/blocks";
 import { nextDueMs } from "./schedule";
 
 /** Items of one document looked at, at most: a feed of 10 000 items costs no more than this. */
@@ -255,6 +257,11 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   };
   let invalid = 0;
   let unchangedItems = 0;
+  // Items an admin blocked (store/blocks.ts) are skipped, counted, and not fingerprinted: a block
+  // removed later lets them in at the next refresh. Read only once an item gets that far.
+  let blocks: BlockMatcher | undefined;
+  let readBlocks = false;
+  let blocked = 0;
   const drafts: (UpstreamDraft & { index: number })[] = [];
   // An item identical to one of the last document (same taxonomy, same source settings) was
   // stored then: skipping it saves the mapping, sanitizing and auto-tagging, most of a refresh's
@@ -281,6 +288,12 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
       const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs, contentBase: mapped.value.contentBase, linkAsGiven: true });
       if (!normalized.ok) {
         invalid += 1;
+        continue;
+      }
+      if (blocks === undefined) ({ matcher: blocks, read: readBlocks } = await loadBlocks(deps.kv));
+      if (blocks.size > 0 && blocks.match({ url: normalized.value.url, sourceId: source.id, guid: item.guid })) {
+        blocked += 1;
+        fingerprints[fingerprints.length - 1] = undefined;
         continue;
       }
       drafts.push({ draft: normalized.value, inventedDate: mapped.value.inventedDate, index });
@@ -310,10 +323,11 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
     unchanged: doc.counts.unchanged + unchangedItems,
     invalid: doc.counts.invalid + invalid,
     deferred: ingested.deferred,
+    ...(blocked > 0 && { blocked }),
   };
   for (const outcome of ingested.outcomes) counts[outcome.status] += 1;
   const done = fingerprints.slice(0, stopAt).filter((f): f is string => f !== undefined);
-  return { counts, kvOps: ingested.kvOps, fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
+  return { counts, kvOps: ingested.kvOps + (readBlocks ? 1 : 0), fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
 }
 
 function success(source: Source, nowMs: number, changes: Partial<RefreshState>): RefreshState {

@@ -16,6 +16,7 @@
  * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
  * | `repair:cursor`                       | RepairCursor (JSON)           | —                     |
  * | `resume:{sourceId}:{token}:{part}`    | Continuation (JSON)           | — (expires in 1 hour) |
+ * | `blocks`                              | the admin block list (JSON)   | —                     |
  * | `del:{feedKey}:{id}`                  | empty                         | DeletionMeta (expires in 30 days) |
  *
  * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
@@ -117,6 +118,9 @@ export const directoryKey = (token: string): string => `tagset:dir:${token}`;
 export const seenKey = (webhookIdHash: string): string => `seen:${webhookIdHash}`;
 
 export const TAXONOMY_KEY = "taxonomy";
+
+/** The admin block list (store/blocks.ts), written through by the taxonomy's writer. */
+export const BLOCKS_KEY = "blocks";
 
 export const feedVersionKey = (feed: FeedKey): string => `fv:${feed}`;
 
