@@ -13,6 +13,7 @@ import type { AppEnv } from "../env";
 import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
 import { ApiError, invalidFields } from "../http/errors";
 import { writeRateLimit } from "../http/rate-limit";
+import { forgetBlocks } from "../store/blocks";
 import { taxonomyWriter } from "../store/taxonomy-writer";
 import { toFieldError } from "../tags/merge";
 import { requireAdmin } from "./auth";
@@ -31,6 +32,7 @@ blockRoutes.post("/", async (c) => {
   const parsed = BlockInputSchema.safeParse(parseJsonBody(await readBodyLimited(c.req.raw, 16 * 1024)));
   if (!parsed.success) throw invalidFields(parsed.error.issues.map((issue) => toFieldError("", issue)));
   const answer = await taxonomyWriter(c.env).editBlocks({ op: "add", input: parsed.data, nowIso: new Date().toISOString() });
+  forgetBlocks();
   if (!answer.ok) {
     if (answer.reason === "too_many") throw new ApiError(409, "too_many_blocks", `at most ${BLOCK_LIMITS.blocks} blocks; remove some first`);
     throw unavailable();
@@ -43,6 +45,7 @@ blockRoutes.delete("/:id", async (c) => {
   const id = c.req.param("id");
   if (!BLOCK_ID_PATTERN.test(id)) throw new ApiError(404, "not_found", "no block with that id", [{ path: "id", reason: "is not a block id (b- and 16 hex digits)" }]);
   const answer = await taxonomyWriter(c.env).editBlocks({ op: "remove", id });
+  forgetBlocks();
   if (!answer.ok) throw unavailable();
   if (!("removed" in answer) || !answer.removed) throw new ApiError(404, "not_found", "no block with that id");
   return c.json({ deleted: id });

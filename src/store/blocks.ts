@@ -30,6 +30,11 @@ export async function loadBlocks(kv: KVNamespace, nowMs = Date.now()): Promise<{
   return { matcher: memo.matcher, read: true };
 }
 
+/** After an edit: this isolate applies it at once (others within BLOCKS_MAX_AGE_MS). */
+export function forgetBlocks(): void {
+  memo = undefined;
+}
+
 export function parseBlocks(raw: string | null | undefined): Block[] {
   if (raw === null || raw === undefined) return [];
   try {
