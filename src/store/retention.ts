@@ -6,7 +6,7 @@
  * stored article must next be looked at. A trigger on `articles` keeps it (a write sets it to
  * published + the shortest rule, a removal drops it), so ingest pays nothing for it; the sweep sets
  * `due` to the next time a rule can act on an article it kept (null: never, under these rules), and
- * when the rules change every `due` starts again from published + the shortest rule. So a tick
+ * when the rules change every `due` later than published + the shortest rule moves up to it. So a tick
  * reads, by index, only the rows that are due: its cost follows what expires, not how much is stored.
  *
  * What expires goes through the writers like any write (an `expire` op): logged first, KV after,
@@ -74,7 +74,9 @@ export async function pickExpiring(sql: SqlStorage, rules: RetentionRules, nowMs
     sql.exec("INSERT OR REPLACE INTO retention_meta (name, value) VALUES ('rules', ?)", signature);
     if (shortest === null) sql.exec("DELETE FROM retention_meta WHERE name = 'shortest'");
     else sql.exec("INSERT OR REPLACE INTO retention_meta (name, value) VALUES ('shortest', ?)", shortest);
-    sql.exec("UPDATE retention_due SET due = CASE WHEN ? IS NULL THEN NULL ELSE published + ? END", shortest, shortest ?? 0);
+    // published + the shortest rule is the earliest any rule can act: rows due later (or never)
+    // move up to it; rows due sooner are looked at early and pushed back, so a loosened rule rewrites nothing.
+    if (shortest !== null) sql.exec("UPDATE retention_due SET due = published + ? WHERE due IS NULL OR due > published + ?", shortest, shortest);
   }
   if (shortest === null) return { ops: [], cost: 0, looked: 0 };
   const rows = sql.exec<{ id: string; record: string }>(
