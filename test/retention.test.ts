@@ -3,10 +3,11 @@
  * trims a type's feeds, caps a source's articles, keeps the rest, keeps an expired article out of
  * the next upstream copy, races a webhook batch, and never leaves half an article when KV fails.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ArticleInput } from "../src/domain/article";
+import worker from "../src/index";
 import { ingestUpstream } from "../src/ingest/ingest";
 import { normalizeArticle } from "../src/ingest/normalize";
 import { shardOf } from "../src/store/article-ops";
@@ -210,5 +211,24 @@ describe("retention", () => {
     expect(after.failed).toBeUndefined();
     expect(await storedState(id, feeds)).toEqual({ record: false, keys: [] });
     expect(await feedIds(`/feeds/topic/${t}-a.json`)).toEqual([]);
+  });
+
+  it("runs from the cron in the tick at minute 30 of the hour, not in the others", async () => {
+    await setRules({ all: 30, types: {} });
+    const t = uniqueId("cron");
+    const id = `${t}-old`;
+    await post(makeArticle({ id, published: ago(31), tags: [{ type: "topic", name: t }] }));
+    const tickAt = async (minute: number) => {
+      const at = new Date();
+      at.setUTCHours(12, minute, 0, 0);
+      const ctx = createExecutionContext();
+      const { REFRESH_QUEUE: _queue, ...withoutQueue } = env;
+      await worker.scheduled(createScheduledController({ scheduledTime: at.getTime(), cron: "*/10 * * * *" }), withoutQueue as Cloudflare.Env, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    await tickAt(20);
+    expect((await call(`/api/articles/${id}`)).status).toBe(200);
+    await tickAt(30);
+    expect((await call(`/api/articles/${id}`)).status).toBe(404);
   });
 });
