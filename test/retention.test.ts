@@ -21,11 +21,13 @@ import { adminHeaders, call, json, makeArticle, submit, uniqueId } from "./helpe
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 
-async function setRules(rules: { all?: number | null; types: Record<string, number | null> }): Promise<void> {
+async function setRules(rules: { all?: number | null; types: Record<string, number | null>; counts?: Record<string, number> }): Promise<void> {
   const taxonomy = await json<{ types: { type: string; retention?: unknown }[]; retention?: unknown }>(await call("/api/taxonomy"));
   for (const def of taxonomy.types) {
-    if (def.type in rules.types) def.retention = { max_age_days: rules.types[def.type] };
-    else delete def.retention;
+    const count = rules.counts?.[def.type];
+    if (def.type in rules.types || count !== undefined) {
+      def.retention = { ...(def.type in rules.types && { max_age_days: rules.types[def.type] }), ...(count !== undefined && { max_count: count }) };
+    } else delete def.retention;
   }
   taxonomy.retention = rules.all === undefined ? {} : { all: { max_age_days: rules.all } };
   const response = await call("/api/taxonomy", {
@@ -230,5 +232,33 @@ describe("retention", () => {
     expect((await call(`/api/articles/${id}`)).status).toBe(200);
     await tickAt(30);
     expect((await call(`/api/articles/${id}`)).status).toBe(404);
+  });
+
+  it("a type's max_count keeps each of its tag feeds to its newest articles; the others stay elsewhere", async () => {
+    await setRules({ types: {}, counts: { topic: 3 } });
+    const t = uniqueId("count");
+    const tag = { type: "topic", name: t };
+    const other = { type: "city", name: `${t}-city` };
+    const ids = Array.from({ length: 5 }, (_, i) => `${t}-${i}`);
+    // ${t}-0 is the newest.
+    for (const [i, id] of ids.entries()) await post(makeArticle({ id, published: ago(i + 1), tags: [tag, other] }));
+    const feed = `/feeds/topic/${t}.json?limit=100`;
+    expect(await feedIds(feed)).toEqual(ids);
+
+    const report = await sweep();
+    expect(report.failed).toBeUndefined();
+    expect(await feedIds(feed)).toEqual(ids.slice(0, 3));
+    // Still stored, in their other feeds.
+    expect(await feedIds(`/feeds/city/${t}-city.json?limit=100`)).toEqual(ids);
+    expect(await storedState(`${t}-4`, [`t/topic/${t}`])).toEqual({ record: true, keys: [] });
+
+    // A newer article pushes one more out at the next sweep; a sweep with nothing grown lists nothing.
+    await post(makeArticle({ id: `${t}-new`, published: ago(0.5), tags: [tag] }));
+    await sweep();
+    expect(await feedIds(feed)).toEqual([`${t}-new`, ...ids.slice(0, 2)]);
+    await sweep();
+    const idle = await sweep();
+    expect(idle.listedFeeds ?? 0).toBe(0);
+    expect(idle.trimmed).toBe(0);
   });
 });

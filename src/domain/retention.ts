@@ -18,7 +18,8 @@ import type { Tag } from "./tag";
  * An article leaves the tag feeds of a type once older than that type's rule; it is removed
  * entirely (record and every index key) once no feed keeps it: older than the rule of `all` and
  * of every type it is tagged with (the global feed lists every stored article, so an article kept
- * by a tag stays in `all` too).
+ * by a tag stays in `all` too). A type's `max_count` works the same way by rank instead of age:
+ * an article past a tag feed's newest `max_count` leaves that feed (store/retention.ts).
  */
 export const RETENTION_MAX_DAYS = 36_500;
 
@@ -33,6 +34,18 @@ export const RetentionRuleSchema = z.strictObject({
 });
 export type RetentionRule = z.infer<typeof RetentionRuleSchema>;
 
+export const RETENTION_MAX_COUNT = 100_000;
+
+/** A type's rule: an age (absent: as `all`), and/or how many articles each of its tag feeds lists at most. */
+export const TypeRetentionSchema = z
+  .strictObject({
+    max_age_days: RetentionRuleSchema.shape.max_age_days.optional(),
+    /** Each tag feed of the type lists at most its this many newest articles; older ones leave it. */
+    max_count: z.number().int("must be a whole number").min(1, "must be at least 1").max(RETENTION_MAX_COUNT, `must be at most ${RETENTION_MAX_COUNT}`).optional(),
+  })
+  .refine((rule) => rule.max_age_days !== undefined || rule.max_count !== undefined, { message: "needs max_age_days or max_count", path: ["max_age_days"] });
+export type TypeRetention = z.infer<typeof TypeRetentionSchema>;
+
 /** The taxonomy document's top-level `retention`. */
 export const TaxonomyRetentionSchema = z.strictObject({ all: RetentionRuleSchema.optional() });
 
@@ -42,6 +55,8 @@ export interface RetentionRules {
   types: Record<string, number | null>;
   /** Source id → days; sources without a rule are absent. */
   sources: Record<string, number>;
+  /** Type → the most articles each of its tag feeds lists (types without a count are absent). */
+  counts?: Record<string, number>;
 }
 
 export const NO_RETENTION: RetentionRules = { all: null, types: {}, sources: {} };
@@ -50,7 +65,10 @@ const DAY_MS = 86_400_000;
 
 /** Whether any rule can ever remove anything (else the sweep has nothing to do). */
 export const hasRetention = (rules: RetentionRules): boolean =>
-  rules.all !== null || Object.values(rules.types).some((d) => d !== null) || Object.keys(rules.sources).length > 0;
+  rules.all !== null ||
+  Object.values(rules.types).some((d) => d !== null) ||
+  Object.keys(rules.sources).length > 0 ||
+  Object.keys(rules.counts ?? {}).length > 0;
 
 /** The shortest age any rule removes at (ms), or null when none does: nothing younger is ever due. */
 export function shortestRuleMs(rules: RetentionRules): number | null {

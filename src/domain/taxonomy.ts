@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { matchKey, slugify } from "../tags/slugify";
-import { RetentionRuleSchema, TaxonomyRetentionSchema } from "./retention";
+import { TaxonomyRetentionSchema, TypeRetentionSchema } from "./retention";
 import { TagNameSchema, TagSlugSchema, TagTypeSchema } from "./tag";
 
 /**
@@ -15,7 +15,7 @@ export const TagTypeDefSchema = z.object({
   /** Whether upstream items are auto-tagged with this type's entries. */
   autotag: z.boolean().default(true),
   /** How long articles stay in this type's tag feeds (domain/retention.ts); absent: as `retention.all`. */
-  retention: RetentionRuleSchema.optional(),
+  retention: TypeRetentionSchema.optional(),
 });
 export type TagTypeDef = z.infer<typeof TagTypeDefSchema>;
 

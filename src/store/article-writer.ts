@@ -35,7 +35,7 @@ import { bumpFeedVersions } from "./feed-versions";
 import { type ApplyAnswer, type ArticleOp, type OpOutcome, type OpStatus, opId } from "./article-ops";
 import { type FeedKey, articleKey, parseIndexKey } from "./keys";
 import type { RetentionRules } from "../domain/retention";
-import { expiredRecord, initRetention, pickExpiring } from "./retention";
+import { type RetentionPick, clearGrown, expiredRecord, grownFeeds, initRetention, pickExpiring } from "./retention";
 import { announceDeletion, withdrawDeletion } from "./deletions";
 
 /** Feeds logged as still to bump are bumped by the alarm this long after the write, unless settled. */
@@ -189,9 +189,14 @@ export class ArticleWriter extends DurableObject<Env> {
     });
   }
 
-  /** Retention: the expire ops this shard's due articles call for, within `budget` KV operations (applied by the caller through `apply`). */
-  async retentionDue(rules: RetentionRules, nowMs: number, budget: number): Promise<Awaited<ReturnType<typeof pickExpiring>>> {
-    return this.serially(() => pickExpiring(this.ctx.storage.sql, rules, nowMs, budget));
+  /** Retention: the expire ops this shard's due articles call for, within `budget` KV operations (applied by the caller through `apply`), and the counted feeds it grew. */
+  async retentionDue(rules: RetentionRules, nowMs: number, budget: number): Promise<RetentionPick> {
+    return this.serially(async () => ({ ...(await pickExpiring(this.ctx.storage.sql, rules, nowMs, budget)), grown: grownFeeds(this.ctx.storage.sql, rules.counts ?? {}) }));
+  }
+
+  /** Retention looked at these grown feeds (up to write `seq`). */
+  async retentionSeen(feeds: string[], seq: number): Promise<void> {
+    await this.serially(async () => clearGrown(this.ctx.storage.sql, feeds, seq));
   }
 
   override async alarm(): Promise<void> {
