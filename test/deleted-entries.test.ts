@@ -8,7 +8,8 @@ import { SaxesParser } from "saxes";
 import { describe, expect, it } from "vitest";
 import { articleStore } from "../src/store/articles";
 import { sweepRetention } from "../src/store/retention";
-import { adminHeaders, call, json, makeArticle, submit, uniqueId } from "./helpers";
+import { checkAtomRules } from "./e2e/support/atom-rules";
+import { BASE, adminHeaders, call, json, makeArticle, submit, uniqueId } from "./helpers";
 
 const TOMBSTONES = "http://purl.org/atompub/tombstones/1.0";
 const ATOM = "http://www.w3.org/2005/Atom";
@@ -41,10 +42,13 @@ function parseAtom(xml: string): { entries: string[]; deleted: { ref: string; wh
   return { entries, deleted };
 }
 
+/** The feed parsed, after the RFC 4287 rules the e2e validators check (test/e2e/support/atom-rules.ts). */
 async function atom(path: string) {
   const response = await call(path);
   expect(response.status).toBe(200);
-  return parseAtom(await response.text());
+  const xml = await response.text();
+  expect(checkAtomRules(xml, { feedUrl: `${BASE}${path}` }), path).toEqual([]);
+  return parseAtom(xml);
 }
 
 const urn = (id: string) => `urn:tagfeed:article:${id}`;
