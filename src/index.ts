@@ -68,7 +68,7 @@ export default {
       }
       // Retention, once an hour (never in the repair's tick), from what the refresh left.
       if (isRetentionTick(at)) {
-        const retention = await sweepRetention(articleStore(env), { nowMs: Date.now(), budget: Math.min(RETENTION_BUDGET, 950 - used) });
+        const retention = await sweepRetention(articleStore(env), { nowMs: Date.now(), budget: Math.min(RETENTION_BUDGET, 950 - used) }).catch((error: unknown) => ({ error: String(error) }));
         console.log(JSON.stringify({ event: "retention_sweep", ...retention }));
       }
     })().catch((error: unknown) => console.error("refresh tick failed", error));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NO_RETENTION, type RetentionRules, hasRetention, retentionVerdict, rulesSignature, shortestRuleMs } from "./retention";
+import { NO_RETENTION, type RetentionRules, RetentionRuleSchema, TypeRetentionSchema, hasRetention, retentionVerdict, rulesSignature, shortestRuleMs } from "./retention";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-06-01T00:00:00Z");
@@ -54,5 +54,19 @@ describe("rule summaries", () => {
     expect(shortestRuleMs(NO_RETENTION)).toBeNull();
     expect(rulesSignature({ all: 1, types: { a: 1, b: 2 }, sources: {} })).toBe(rulesSignature({ all: 1, types: { b: 2, a: 1 }, sources: {} }));
     expect(rulesSignature({ all: 1, types: { a: 1 }, sources: {} })).not.toBe(rulesSignature({ all: 1, types: { a: 2 }, sources: {} }));
+  });
+});
+
+describe("rule shapes", () => {
+  it("take whole days or null, and a type's count; refuse the rest by field", () => {
+    expect(RetentionRuleSchema.safeParse({ max_age_days: 90 }).success).toBe(true);
+    expect(RetentionRuleSchema.safeParse({ max_age_days: null }).success).toBe(true);
+    expect(RetentionRuleSchema.safeParse({}).success).toBe(false);
+    expect(RetentionRuleSchema.safeParse({ max_age_days: 1.5 }).error?.issues[0]?.path).toEqual(["max_age_days"]);
+    expect(RetentionRuleSchema.safeParse({ max_age_days: 90, max_count: 5 }).success).toBe(false);
+    expect(TypeRetentionSchema.safeParse({ max_count: 500 }).success).toBe(true);
+    expect(TypeRetentionSchema.safeParse({ max_age_days: null, max_count: 500 }).success).toBe(true);
+    expect(TypeRetentionSchema.safeParse({}).error?.issues[0]?.message).toBe("needs max_age_days or max_count");
+    expect(TypeRetentionSchema.safeParse({ max_count: 0 }).error?.issues[0]?.path).toEqual(["max_count"]);
   });
 });
