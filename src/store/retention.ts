@@ -47,19 +47,20 @@ export function initRetention(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS retention_meta (name TEXT PRIMARY KEY, value)");
   sql.exec("CREATE TABLE IF NOT EXISTS retention_due (id TEXT PRIMARY KEY, published INTEGER, due INTEGER)");
   sql.exec("CREATE INDEX IF NOT EXISTS retention_due_by_due ON retention_due (due) WHERE due IS NOT NULL");
-  // INSERT OR REPLACE (every saveRow) fires the insert trigger: the row's published time, due at
-  // published + the shortest rule the last sweep saw (0 before any: looked at on the first sweep).
+  // INSERT OR REPLACE (every saveRow) fires the insert trigger: once the write is done (not while
+  // pending), the row's published time, due at published + the shortest rule the last sweep saw
+  // (0 before any: looked at on the first sweep).
   sql.exec(`CREATE TRIGGER IF NOT EXISTS retention_on_write AFTER INSERT ON articles BEGIN
     DELETE FROM retention_due WHERE id = NEW.id;
     INSERT INTO retention_due (id, published, due)
       SELECT NEW.id, p, p + COALESCE((SELECT value FROM retention_meta WHERE name = 'shortest'), 0)
       FROM (SELECT CAST(unixepoch(json_extract(NEW.record, '$.published')) AS INTEGER) * 1000 AS p)
-      WHERE NEW.record IS NOT NULL AND p IS NOT NULL;
+      WHERE NEW.record IS NOT NULL AND NEW.pending = 0 AND p IS NOT NULL;
   END`);
   // Tag feeds a write may have grown, for count rules: `idx:{feed}:{13 digits}:{id}` → feed, with
   // the writer's write sequence, so a sweep clears only what it has looked at.
   sql.exec("CREATE TABLE IF NOT EXISTS retention_grown (feed TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
-  sql.exec(`CREATE TRIGGER IF NOT EXISTS retention_grown_on_write AFTER INSERT ON articles WHEN NEW.record IS NOT NULL BEGIN
+  sql.exec(`CREATE TRIGGER IF NOT EXISTS retention_grown_on_write AFTER INSERT ON articles WHEN NEW.record IS NOT NULL AND NEW.pending = 0 BEGIN
     INSERT OR REPLACE INTO retention_grown (feed, seq)
       SELECT substr(value, 5, length(value) - 19 - length(NEW.id)), COALESCE((SELECT value FROM meta WHERE name = 'seq'), 0)
       FROM json_each(NEW.keys) WHERE value LIKE 'idx:t/%';
