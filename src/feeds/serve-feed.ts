@@ -23,7 +23,7 @@ import { FEED_CONTENT_TYPES, type FeedFormat, renderFeed } from "../render";
 import { entryCursor, listFeedEntries, resolveEntries } from "../store/articles";
 import { type FeedVersion, getFeedVersion, getFeedVersions, getSnapshot, putSnapshot } from "../store/feed-versions";
 import { ALL_FEED, type FeedKey, tagFeedKey } from "../store/keys";
-import { type RecentDeletion, recentDeletions } from "../store/deletions";
+import { type RecentDeletion, newestDeletions } from "../store/deletions";
 import { getTagRecord } from "../store/tags";
 import { BoundedLru } from "./bounded-lru";
 import { loadCombinationPage } from "./combination";
@@ -230,17 +230,15 @@ async function loadStoredPage(
     const found = await loadCombinationPage(kv, request.combination, { limit: request.limit, after: request.after });
     ({ articles, next, partial, complete } = found);
   } else {
-    const { entries, more } = await listFeedEntries(kv, feed, { limit: request.limit, after: request.after });
+    const { entries, more, deletions } = await listFeedEntries(kv, feed, { limit: request.limit, after: request.after });
     const resolved = await resolveEntries(kv, entries);
     articles = resolved.articles;
     complete = resolved.pending.length === 0;
     const last = entries[entries.length - 1];
     next = more && last ? entryCursor(feed, last) : undefined;
-    if (request.after === undefined) {
-      // One list per feed change: the page is rendered once per version. A restored article is shown, not announced.
-      const shown = new Set(articles.map((a) => a.id));
-      deleted = (await recentDeletions(kv, feed)).filter((d) => !shown.has(d.id));
-    }
+    // Listed with the first page (they sort before its entries). A restored article is shown, not announced.
+    const shown = new Set(articles.map((a) => a.id));
+    deleted = newestDeletions(deletions.filter((d) => !shown.has(d.id)));
   }
   let tag: Tag | undefined;
   if (request.tag && !knownTag) {
