@@ -11,9 +11,10 @@ import { app } from "./app";
 import { type DeliveryJob, WEBSUB_QUEUE_NAME, consumeDeliveries, webSubHub } from "./hub/deliver";
 import { type RefreshMessage, consumeRefreshBatch, enqueueDue, recordDeadLetters } from "./refresh/queue";
 import { runRefreshTick } from "./refresh/run-tick";
-import { sweepArticleWriters } from "./store/articles";
+import { articleStore, sweepArticleWriters } from "./store/articles";
 import { guardKv } from "./store/guard";
 import { REPAIR_BUDGET, repairIndexes } from "./store/repair";
+import { RETENTION_BUDGET, isRetentionTick, sweepRetention } from "./store/retention";
 import { parseFeed } from "./upstream/parse";
 
 export { ArticleWriter } from "./store/article-writer";
@@ -67,6 +68,11 @@ export default {
             pass_complete: sweep.passComplete,
           }),
         );
+      }
+      // Retention, once an hour (never in the repair's tick), from what the refresh left.
+      if (isRetentionTick(at)) {
+        const retention = await sweepRetention(articleStore(env), { nowMs: Date.now(), budget: Math.min(RETENTION_BUDGET, 950 - used) }).catch((error: unknown) => ({ error: String(error) }));
+        console.log(JSON.stringify({ event: "retention_sweep", ...retention }));
       }
       // The WebSub hub's run (its alarm normally came first): expired leases dropped, due deliveries made. No KV operation.
       const hub = await (async () => webSubHub(env).run(Date.now()))().catch((error: unknown) => ({ error: String(error) }));

@@ -8,6 +8,7 @@
  */
 import * as z from "zod";
 import { sha256Hex, canonicalUrl } from "../ingest/ids";
+import { RetentionRuleSchema } from "./retention";
 import { TagInputSchema, TagTypeSchema } from "./tag";
 
 export const SOURCE_LIMITS = {
@@ -39,6 +40,8 @@ export const SourceInputSchema = z.object({
   autotag: z.boolean().optional(),
   /** Only these tag types are auto-tagged (default: every type the taxonomy marks `autotag`). */
   autotag_types: z.array(TagTypeSchema).max(32).optional(),
+  /** Articles from this source are removed entirely at this age (domain/retention.ts). */
+  retention: RetentionRuleSchema.optional(),
 });
 export type SourceInput = z.infer<typeof SourceInputSchema>;
 
@@ -68,6 +71,8 @@ export const RefreshCountsSchema = z.object({
   invalid: z.number().int().nonnegative(),
   /** Changed items left for the next refresh because the tick's KV budget ran out. */
   deferred: z.number().int().nonnegative(),
+  /** Items skipped because an admin blocked them (domain/block.ts). */
+  blocked: z.number().int().nonnegative().optional(),
 });
 export type RefreshCounts = z.infer<typeof RefreshCountsSchema>;
 
@@ -80,6 +85,7 @@ export const SourceSchema = z.object({
   interval_minutes: z.number().int(),
   autotag: z.boolean(),
   autotag_types: z.array(TagTypeSchema).optional(),
+  retention: RetentionRuleSchema.optional(),
   /** ISO 8601 UTC. */
   created: z.string(),
 
@@ -155,6 +161,8 @@ export const SourcePatchSchema = z.strictObject({
   autotag: SourceInputSchema.shape.autotag,
   /** null goes back to every type the taxonomy marks `autotag`. */
   autotag_types: SourceInputSchema.shape.autotag_types.unwrap().nullable().optional(),
+  /** null removes the source's rule. */
+  retention: RetentionRuleSchema.nullable().optional(),
 });
 export type SourcePatch = z.infer<typeof SourcePatchSchema>;
 
@@ -164,8 +172,10 @@ export type SourcePatch = z.infer<typeof SourcePatchSchema>;
  * interval moves the next fetch of a healthy source to its last success plus the new interval.
  */
 export function applySourcePatch(source: Source, patch: SourcePatch): Source {
-  const { autotag_types: types, ...rest } = patch;
+  const { autotag_types: types, retention, ...rest } = patch;
   const next: Source = { ...source };
+  if (retention === null) delete next.retention;
+  else if (retention !== undefined) next.retention = retention;
   if (rest.name !== undefined) next.name = rest.name;
   if (rest.tags !== undefined) next.tags = rest.tags;
   if (rest.autotag !== undefined) next.autotag = rest.autotag;
@@ -196,6 +206,7 @@ export function newSource(id: string, url: string, input: Omit<SourceInput, "url
     interval_minutes: input.interval_minutes ?? SOURCE_LIMITS.intervalDefault,
     autotag: input.autotag ?? true,
     ...(input.autotag_types !== undefined && { autotag_types: input.autotag_types }),
+    ...(input.retention !== undefined && { retention: input.retention }),
     created: nowIso,
     consecutive_failures: 0,
     next_due: nowIso,

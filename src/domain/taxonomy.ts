@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { matchKey, slugify } from "../tags/slugify";
+import { TaxonomyRetentionSchema, TypeRetentionSchema } from "./retention";
 import { TagNameSchema, TagSlugSchema, TagTypeSchema } from "./tag";
 
 /**
@@ -13,6 +14,8 @@ export const TagTypeDefSchema = z.object({
   label: z.string().trim().min(1).max(100),
   /** Whether upstream items are auto-tagged with this type's entries. */
   autotag: z.boolean().default(true),
+  /** How long articles stay in this type's tag feeds (domain/retention.ts); absent: as `retention.all`. */
+  retention: TypeRetentionSchema.optional(),
 });
 export type TagTypeDef = z.infer<typeof TagTypeDefSchema>;
 
@@ -51,6 +54,8 @@ export const TaxonomySchema = z
     version: z.literal(1),
     types: z.array(TagTypeDefSchema),
     entries: z.array(TaxonomyEntrySchema),
+    /** The global feed's rule (domain/retention.ts); absent: articles are kept for ever. */
+    retention: TaxonomyRetentionSchema.optional(),
   })
   .superRefine((taxonomy, ctx) => {
     const declared = new Map<string, number>();

@@ -4,7 +4,7 @@
  */
 import type { Article } from "../domain/article";
 import type { Tag } from "../domain/tag";
-import { type FeedDocument, type FeedItem, feedUrn } from "../render/feed-document";
+import { type FeedDocument, type FeedItem, articleUrn, feedUrn } from "../render/feed-document";
 import type { FeedSubject, SiteUrls } from "./urls";
 
 export const SERVICE_NAME = "tagfeed";
@@ -29,6 +29,8 @@ export interface FeedPage {
   next: string | undefined;
   /** When the feed last changed (unix ms). */
   changedMs: number;
+  /** Articles deleted from the feed lately (store/deletions.ts), newest first. */
+  deleted?: readonly { id: string; atMs: number }[];
 }
 
 /** A combination's display name: "AMANAT + Алматы". */
@@ -79,5 +81,8 @@ export function buildFeedDocument(page: FeedPage, urls: SiteUrls): FeedDocument 
     author: { name: SERVICE_NAME, url: urls.home },
     generator: { name: SERVICE_NAME, uri: urls.home },
     items,
+    ...(page.deleted !== undefined && page.deleted.length > 0 && {
+      deleted: page.deleted.map((d) => ({ ref: articleUrn(d.id), when: new Date(d.atMs).toISOString() })),
+    }),
   };
 }

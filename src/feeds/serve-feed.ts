@@ -23,6 +23,7 @@ import { FEED_CONTENT_TYPES, type FeedFormat, renderFeed } from "../render";
 import { entryCursor, listFeedEntries, resolveEntries } from "../store/articles";
 import { type FeedVersion, getFeedVersion, getFeedVersions, getSnapshot, putSnapshot } from "../store/feed-versions";
 import { ALL_FEED, type FeedKey, tagFeedKey } from "../store/keys";
+import { type RecentDeletion, newestDeletions } from "../store/deletions";
 import { getTagRecord } from "../store/tags";
 import { BoundedLru } from "./bounded-lru";
 import { loadCombinationPage } from "./combination";
@@ -85,6 +86,8 @@ interface StoredPage {
   next: string | undefined;
   partial: boolean;
   changedMs: number;
+  /** Recently deleted entries (first page of a stored feed only): RFC 6721 in Atom. */
+  deleted?: RecentDeletion[];
   /** Approximate bytes, for the isolate's memory bound (not stored). */
   size: number;
 }
@@ -203,6 +206,7 @@ function parseStoredPage(text: string | null): StoredPage | undefined {
       next: typeof value.next === "string" ? value.next : undefined,
       partial: value.partial === true,
       changedMs: value.changedMs,
+      ...(Array.isArray(value.deleted) && { deleted: value.deleted }),
       size: text.length * 2,
     };
   } catch {
@@ -221,16 +225,20 @@ async function loadStoredPage(
   let next: string | undefined;
   let partial = false;
   let complete: boolean;
+  let deleted: RecentDeletion[] | undefined;
   if (request.combination) {
     const found = await loadCombinationPage(kv, request.combination, { limit: request.limit, after: request.after });
     ({ articles, next, partial, complete } = found);
   } else {
-    const { entries, more } = await listFeedEntries(kv, feed, { limit: request.limit, after: request.after });
+    const { entries, more, deletions } = await listFeedEntries(kv, feed, { limit: request.limit, after: request.after });
     const resolved = await resolveEntries(kv, entries);
     articles = resolved.articles;
     complete = resolved.pending.length === 0;
     const last = entries[entries.length - 1];
     next = more && last ? entryCursor(feed, last) : undefined;
+    // Listed with the first page (they sort before its entries). A restored article is shown, not announced.
+    const shown = new Set(articles.map((a) => a.id));
+    deleted = newestDeletions(deletions.filter((d) => !shown.has(d.id)));
   }
   let tag: Tag | undefined;
   if (request.tag && !knownTag) {
@@ -242,7 +250,7 @@ async function loadStoredPage(
   }
   const changedMs =
     version?.changed ?? Math.max(0, ...articles.map((a) => Date.parse(a.modified)).filter((ms) => Number.isFinite(ms)));
-  return { page: { tag, articles, next, partial, changedMs, size: 0 }, complete };
+  return { page: { tag, articles, next, partial, changedMs, ...(deleted !== undefined && deleted.length > 0 && { deleted }), size: 0 }, complete };
 }
 
 async function renderPage(page: StoredPage, request: FeedRequest, knownTag: Tag | undefined): Promise<Omit<ServedFeed, "layer">> {
@@ -257,6 +265,7 @@ async function renderPage(page: StoredPage, request: FeedRequest, knownTag: Tag 
       next: page.next,
       partial: page.partial,
       changedMs: page.changedMs,
+      ...(page.deleted !== undefined && { deleted: page.deleted }),
     },
     request.urls,
   );

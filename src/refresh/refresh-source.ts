@@ -32,6 +32,8 @@ import type { ParseFeed, UpstreamItem } from "../upstream/types";
 import type { RefreshConfig } from "./config";
 import { type FetchResult, fetchUpstream } from "./fetch-upstream";
 import { mapItem, sharedLinks } from "./map-item";
+import type { BlockMatcher } from "../domain/block";
+import { loadBlocks } from "../store/blocks";
 import { nextDueMs } from "./schedule";
 
 /** Items of one document looked at, at most: a feed of 10 000 items costs no more than this. */
@@ -253,12 +255,15 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
     feedLanguage: doc.language,
     sharedUrls: new Set(doc.sharedUrls),
   };
+  // Items an admin blocked (store/blocks.ts) are skipped, counted, and not fingerprinted: a block
+  // removed later lets them in at the next refresh. Read once, only when an item gets that far.
+  let blocksRead: Promise<{ matcher: BlockMatcher; read: boolean }> | undefined;
   const salt = deps.taxonomyVersion === undefined ? undefined : fingerprintSalt(deps.taxonomyVersion, source);
   const seenBefore = new Set(source.item_fingerprints ?? []);
   // Items are independent: they are prepared together, so the digests of one (WebCrypto's are
   // asynchronous) overlap with the work on the others rather than each waiting its turn.
   const prepared = await Promise.all(
-    doc.items.map(async (item, index): Promise<{ fingerprint?: string; unchanged?: true; draft?: UpstreamDraft & { index: number } }> => {
+    doc.items.map(async (item, index): Promise<{ fingerprint?: string; unchanged?: true; blocked?: true; draft?: UpstreamDraft & { index: number } }> => {
       let fingerprint: string | undefined;
       try {
         fingerprint = salt === undefined ? undefined : await itemFingerprint(salt, item);
@@ -270,6 +275,9 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
         if (!mapped.ok) return { fingerprint };
         const normalized = await normalizeArticle(mapped.value.input, { taxonomy: deps.taxonomy, nowMs, contentBase: mapped.value.contentBase, linkAsGiven: true });
         if (!normalized.ok) return { fingerprint };
+        blocksRead ??= loadBlocks(deps.kv);
+        const { matcher } = await blocksRead;
+        if (matcher.size > 0 && matcher.match({ url: normalized.value.url, sourceId: source.id, guid: item.guid })) return { blocked: true };
         return { fingerprint, draft: { draft: normalized.value, inventedDate: mapped.value.inventedDate, index } };
       } catch {
         return { fingerprint }; // one strange item never fails the source: it counts as invalid
@@ -279,7 +287,9 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   const fingerprints = prepared.map((p) => p.fingerprint);
   const drafts = prepared.flatMap((p) => (p.draft ? [p.draft] : []));
   let unchangedItems = prepared.filter((p) => p.unchanged).length;
-  let invalid = prepared.length - unchangedItems - drafts.length;
+  const blocked = prepared.filter((p) => p.blocked).length;
+  const readBlocks = blocksRead !== undefined && (await blocksRead).read;
+  let invalid = prepared.length - unchangedItems - blocked - drafts.length;
   const ingest = () => ingestUpstream({ kv: deps.kv, writers: deps.writers }, drafts, nowMs, { maxWriteOps });
   const ingested = await (deps.exclusive ? deps.exclusive(ingest) : ingest());
   // The document stops at the first deferred item (the first draft of its id), and everything from
@@ -302,10 +312,11 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
     unchanged: doc.counts.unchanged + unchangedItems,
     invalid: doc.counts.invalid + invalid,
     deferred: ingested.deferred,
+    ...(blocked > 0 && { blocked }),
   };
   for (const outcome of ingested.outcomes) counts[outcome.status] += 1;
   const done = fingerprints.slice(0, stopAt).filter((f): f is string => f !== undefined);
-  return { counts, kvOps: ingested.kvOps, fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
+  return { counts, kvOps: ingested.kvOps + (readBlocks ? 1 : 0), fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
 }
 
 /** What an item's fingerprint depends on besides the item: the taxonomy and the source's tag settings. */

@@ -262,4 +262,27 @@ describe("renderAtom1: entries", () => {
       ]),
     );
   });
+
+  test("recently deleted entries are RFC 6721 at:deleted-entry, in the tombstones namespace, declared only then", () => {
+    const doc = makeDocument({
+      items: [makeItem(makeArticle({ id: "kept" }))],
+      deleted: [
+        { ref: "urn:tagfeed:article:gone-1", when: "2026-05-01T10:00:00.000Z" },
+        { ref: "urn:tagfeed:article:gone-2", when: "2026-04-30T09:30:00.000Z" },
+      ],
+    });
+    const xml = renderAtom1(doc);
+    const { feed, entries } = render(xml);
+    expect(entries).toHaveLength(1);
+    expect(attrOf(feed, "xmlns:at")).toBe("http://purl.org/atompub/tombstones/1.0");
+    const gone = children(feed, "at:deleted-entry").map((d) => [attrOf(d, "ref"), attrOf(d, "when")]);
+    expect(gone).toEqual([
+      ["urn:tagfeed:article:gone-1", "2026-05-01T10:00:00Z"],
+      ["urn:tagfeed:article:gone-2", "2026-04-30T09:30:00Z"],
+    ]);
+    for (const [, when] of gone) expect(when).toMatch(RFC3339);
+    const plain = renderAtom1(makeDocument({ items: [makeItem(makeArticle({ id: "kept" }))] }));
+    expect(plain).not.toContain("xmlns:at");
+    expect(plain).not.toContain("deleted-entry");
+  });
 });

@@ -16,6 +16,8 @@
  * URL (§4.2.7.2: "the source of the information provided in the containing element"), instead of
  * `atom:source`, whose feed metadata (id, updated) is not known. Images use Media RSS
  * `media:content`, as in the RSS output. `xml:lang` (§2) from the feed and article languages.
+ * Recently deleted entries are RFC 6721 `at:deleted-entry` elements (§2.1: `ref` the entry's
+ * atom:id, `when` the deletion time), before the entries; the `at` namespace is declared only then.
  */
 
 import { type FeedDocument, type FeedItem, type FeedPerson, type FormatUrls, type ItemFragmentCache, cachedFragment, itemCacheKey } from "./feed-document";
@@ -25,6 +27,7 @@ import { escapeXmlAttr as attr, cdata, escapeXmlText as text, toRfc3339 } from "
 export const ATOM1_CONTENT_TYPE = "application/atom+xml; charset=utf-8";
 
 const ATOM_TYPE = "application/atom+xml";
+const TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0";
 
 export function renderAtom1(doc: FeedDocument, cache?: ItemFragmentCache): string {
   const links = doc.links;
@@ -37,6 +40,7 @@ export function renderAtom1(doc: FeedDocument, cache?: ItemFragmentCache): strin
   }
   out +=
     '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"' +
+    (doc.deleted !== undefined && doc.deleted.length > 0 ? ' xmlns:at="' + TOMBSTONES_NS + '"' : "") +
     (language === undefined ? "" : ' xml:lang="' + language + '"') + ">\n";
   out += "<id>" + text(doc.id) + "</id>\n";
   out += '<title type="text">' + text(doc.title) + "</title>\n";
@@ -58,6 +62,12 @@ export function renderAtom1(doc: FeedDocument, cache?: ItemFragmentCache): strin
   }
   const icon = doc.favicon ?? doc.icon;
   if (icon !== undefined) out += "<icon>" + text(icon) + "</icon>\n";
+  // Before the entries: RFC 4287's schema (appendix B) takes extension elements among the feed's metadata.
+  for (const gone of doc.deleted ?? []) {
+    const whenMs = Date.parse(gone.when);
+    if (!Number.isFinite(whenMs)) continue;
+    out += '<at:deleted-entry ref="' + attr(gone.ref) + '" when="' + toRfc3339(whenMs) + '"/>\n';
+  }
   for (const item of doc.items) {
     out += cachedFragment(cache, () => itemCacheKey("atom", item, updatedMs, language), () => renderEntry(item, updatedMs));
   }

@@ -86,6 +86,18 @@ export interface FeedDocument {
   readonly favicon?: string;
   /** Rendered in this order; sort with {@link compareNewestFirst}. */
   readonly items: readonly FeedItem[];
+  /**
+   * Entries deleted lately (RFC 6721): Atom announces them as `at:deleted-entry`; RSS and JSON
+   * Feed have no such element, and their readers simply see the item gone.
+   */
+  readonly deleted?: readonly DeletedEntry[];
+}
+
+export interface DeletedEntry {
+  /** The deleted entry's id as it was served (`urn:tagfeed:article:{id}`). */
+  readonly ref: string;
+  /** ISO 8601: when it was deleted. */
+  readonly when: string;
 }
 
 export const ARTICLE_URN_PREFIX = "urn:tagfeed:article:";

@@ -14,8 +14,9 @@ import { ApiError, invalidFields } from "../http/errors";
 import { writeRateLimit } from "../http/rate-limit";
 import { ingestArticles } from "../ingest/ingest";
 import { type ArticleDraft, normalizeArticle } from "../ingest/normalize";
-import { readSubmission, repeatedIdErrors } from "../ingest/submission";
+import { joinPath, readSubmission, repeatedIdErrors } from "../ingest/submission";
 import { articleStore, deleteArticle, getArticle } from "../store/articles";
+import { loadBlocks } from "../store/blocks";
 import { getSeenAnswer, putSeenAnswer } from "../store/seen";
 import { loadTaxonomy } from "../store/taxonomy";
 import { authenticate, requireAdmin } from "./auth";
@@ -49,6 +50,15 @@ articleRoutes.post("/", writeRateLimit, async (c) => {
   // Ids derived from URLs are compared too: `http://x/a/` and `https://x/a?utm_source=y` are one article.
   errors.push(...repeatedIdErrors(drafts.map(({ draft, path, field }) => ({ id: draft.id, path, field }))));
   if (errors.length > 0) throw invalidFields(errors);
+  // An admin's block (store/blocks.ts) refuses the batch, naming every blocked article: nothing is stored.
+  const { matcher: blocks } = await loadBlocks(c.env.KV);
+  const blocked = blocks.size === 0 ? [] : drafts.flatMap(({ draft, path }) => {
+    const hit = blocks.match({ url: draft.url });
+    return hit ? [{ path: joinPath(path, ["url"]), reason: `is blocked by ${hit.id}` }] : [];
+  });
+  if (blocked.length > 0) {
+    throw new ApiError(403, "blocked", `${blocked.length} article${blocked.length === 1 ? " is" : "s are"} blocked by an admin; nothing was stored`, blocked);
+  }
 
   const ingested = await ingestArticles(articleStore(c.env, changeSite(c)), drafts.map((d) => d.draft), nowMs);
   if (!ingested.ok) {

@@ -17,6 +17,12 @@ export type ArticleOp =
   /** Tag `from` becomes `into` (a merge or slug rename, store/merge.ts). */
   | { kind: "retag"; id: string; from: TagRef; into: Tag }
   | { kind: "delete"; id: string }
+  /**
+   * Retention (store/retention.ts): the article leaves the feeds of `drop`, or every feed and its
+   * record ("all"). It is left as it is when it is no longer version `rev` (an age rule), or was
+   * re-dated later than `publishedAtMost` (a count rule, which sees only the index).
+   */
+  | { kind: "expire"; id: string; rev?: string; publishedAtMost?: number; drop: TagRef[] | "all" }
   /** An index key of the article's that its record no longer claims: deleted unless it claims it again. */
   | { kind: "debris"; id: string; key: string };
 

@@ -36,6 +36,9 @@ import { notifyFeedsChanged } from "../hub/notify";
 import { bumpFeedVersions } from "./feed-versions";
 import { type ApplyAnswer, type ArticleOp, type OpOutcome, type OpStatus, opId } from "./article-ops";
 import { type FeedKey, articleKey, parseIndexKey } from "./keys";
+import type { RetentionRules } from "../domain/retention";
+import { type RetentionPick, clearGrown, expiredRecord, grownFeeds, initRetention, pickExpiring } from "./retention";
+import { announceDeletion, withdrawDeletion } from "./deletions";
 
 /** Feeds logged as still to bump are bumped by the alarm this long after the write, unless settled. */
 const BUMP_GRACE_MS = 20_000;
@@ -63,6 +66,8 @@ export class ArticleWriter extends DurableObject<Env> {
     // Retractions: a deleted article's id and the content version it had, so no upstream refresh
     // or re-sent copy brings it back; a publisher's changed version restores it.
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, rev TEXT NOT NULL, at INTEGER NOT NULL)");
+    // Retention: when each article is next due for a look (store/retention.ts).
+    initRetention(ctx.storage.sql);
   }
 
   /** Applies a batch of operations on this shard's articles, in order, after every batch before it. */
@@ -82,6 +87,8 @@ export class ArticleWriter extends DurableObject<Env> {
       const writes: { id: string; before: Row; after: Row }[] = [];
       const debris: string[] = [];
       const tombstones = new Map<string, string | null>();
+      /** RFC 6721 announcements (store/deletions.ts): deletions, and restores of deleted articles. */
+      const announced = new Map<string, "deleted" | "restored">();
       /** The tombstone each changed one had before this batch: a write rolled back puts it back. */
       const priorTombstones = new Map<string, string | undefined>();
       for (const op of ops) {
@@ -90,8 +97,10 @@ export class ArticleWriter extends DurableObject<Env> {
         const tombstone = tombstones.has(id) ? (tombstones.get(id) ?? undefined) : this.tombstoneOf(id);
         if (!priorTombstones.has(id)) priorTombstones.set(id, tombstone);
         const { status, record } = await nextRecord(op, before, nowMs, tombstone);
-        if (status === "deleted" && op.kind === "delete" && before.record) tombstones.set(id, before.record.rev);
+        if (status === "deleted" && (op.kind === "delete" || op.kind === "expire") && before.record) tombstones.set(id, before.record.rev);
         if (tombstone !== undefined && record !== null && op.kind === "replace") tombstones.set(id, null);
+        if (status === "deleted" && op.kind === "delete") announced.set(id, "deleted");
+        else if (tombstone !== undefined && record !== null && op.kind === "replace") announced.set(id, "restored");
         const shown = record ?? before.record;
         outcomes.push({ id, status, tags: shown?.tags ?? [], ...(shown?.url !== undefined && { url: shown.url }) });
         if (op.kind === "debris") {
@@ -132,6 +141,7 @@ export class ArticleWriter extends DurableObject<Env> {
           try {
             const keys = await this.writeThrough(id, after, trusted, nowMs);
             this.saveRow(id, { record: after.record, keys, pending: false });
+            await this.announce(id, announced.get(id), before.record, after.record, nowMs);
           } catch (error) {
             failed = true;
             console.error("article write failed; rolling back to the previous version", id, error);
@@ -186,6 +196,16 @@ export class ArticleWriter extends DurableObject<Env> {
     });
   }
 
+  /** Retention: the expire ops this shard's due articles call for, within `budget` KV operations (applied by the caller through `apply`), and the counted feeds it grew. */
+  async retentionDue(rules: RetentionRules, nowMs: number, budget: number): Promise<RetentionPick> {
+    return this.serially(async () => ({ ...(await pickExpiring(this.ctx.storage.sql, rules, nowMs, budget)), grown: grownFeeds(this.ctx.storage.sql, rules.counts ?? {}) }));
+  }
+
+  /** Retention looked at these grown feeds (up to write `seq`). */
+  async retentionSeen(feeds: string[], seq: number): Promise<void> {
+    await this.serially(async () => clearGrown(this.ctx.storage.sql, feeds, seq));
+  }
+
   override async alarm(): Promise<void> {
     await this.sweep();
   }
@@ -233,6 +253,16 @@ export class ArticleWriter extends DurableObject<Env> {
       this.saveRow(id, { record: row.record, keys, pending: false });
     }
     return feeds;
+  }
+
+  /** Announces a landed deletion in its feeds (or withdraws it on a restore); best effort: the write stands. */
+  private async announce(id: string, what: "deleted" | "restored" | undefined, before: Article | null, after: Article | null, nowMs: number): Promise<void> {
+    try {
+      if (what === "deleted" && before) await announceDeletion(this.kv, before, nowMs);
+      else if (what === "restored" && after) await withdrawDeletion(this.kv, after);
+    } catch (error) {
+      console.error("announcing a deletion failed", id, error);
+    }
   }
 
   private async rowsOf(ids: readonly string[]): Promise<Map<string, Row>> {
@@ -345,5 +375,7 @@ async function nextRecord(op: ArticleOp, before: Row, nowMs: number, tombstone: 
       return prev ? { status: "deleted", record: null } : { status: "absent", record: null };
     case "debris":
       return { status: prev && indexKeysOf(prev).includes(op.key) ? "unchanged" : "deleted", record: prev };
+    case "expire":
+      return expiredRecord(op, prev, nowMs);
   }
 }

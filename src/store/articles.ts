@@ -23,6 +23,7 @@ import { parseIsoDate } from "../domain/article";
 import { ARTICLE_SHARDS, type ArticleOp, type OpOutcome, opId, shardOf } from "./article-ops";
 import type { ChangeSite } from "../hub/hub-object";
 import type { ArticleWriter } from "./article-writer";
+import { type RecentDeletion, deletionOf } from "./deletions";
 import { bumpFeedVersions } from "./feed-versions";
 import { StorageUnavailable } from "./guard";
 import { ALL_FEED, type FeedKey, articleKey, idFromIndexKey, indexKey, indexPrefix, tagFeedKey } from "./keys";
@@ -88,7 +89,7 @@ function parseStoredArticle(raw: unknown): Article | null {
   return parsed.success ? parsed.data : null;
 }
 
-const writerName = (shard: number): string => `articles-${shard}`;
+export const writerName = (shard: number): string => `articles-${shard}`;
 
 /** Where article writes go: KV for the feed versions, the writers for everything else. */
 export interface ArticleStore {
@@ -161,21 +162,25 @@ export async function listFeedEntries(
   kv: KVNamespace,
   feed: FeedKey,
   options: { limit: number; after?: string | undefined },
-): Promise<{ entries: IndexEntry[]; more: boolean }> {
+): Promise<{ entries: IndexEntry[]; more: boolean; deletions: RecentDeletion[] }> {
   const entries: IndexEntry[] = [];
+  const deletions: RecentDeletion[] = [];
   for await (const page of scanFeedEntries(kv, feed, options.after)) {
+    deletions.push(...(page.deletions ?? []));
     for (const entry of page.entries) {
-      if (entries.length === options.limit) return { entries, more: true };
+      if (entries.length === options.limit) return { entries, more: true, deletions };
       entries.push(entry);
     }
   }
-  return { entries, more: false };
+  return { entries, more: false, deletions };
 }
 
 /** One KV list page of a feed's index, as `scanFeedEntries` yields it. */
 export interface IndexScanPage {
   /** The page's entries older than the cursor, newest first. */
   entries: IndexEntry[];
+  /** Deletions recorded among the feed's keys (store/deletions.ts): on the first page only, before every entry. */
+  deletions?: RecentDeletion[];
   /** How many keys the page held before the cursor filter (a skipped page has keys but no entries). */
   listed: number;
   /** The page's last (oldest) key. */
@@ -195,13 +200,18 @@ export async function* scanFeedEntries(kv: KVNamespace, feed: FeedKey, after?: s
   for (;;) {
     const page = await kv.list<IndexEntryMeta>({ prefix, cursor });
     const entries: IndexEntry[] = [];
+    const deletions: RecentDeletion[] = [];
     for (const key of page.keys) {
       if (afterKey !== undefined && key.name <= afterKey) continue;
       const id = idFromIndexKey(feed, key.name);
-      if (id === undefined) continue;
+      if (id === undefined) {
+        const deletion = deletionOf(feed, key);
+        if (deletion) deletions.push(deletion);
+        continue;
+      }
       entries.push({ key: key.name, id, meta: key.metadata ?? undefined });
     }
-    yield { entries, listed: page.keys.length, lastKey: page.keys[page.keys.length - 1]?.name, done: page.list_complete };
+    yield { entries, deletions, listed: page.keys.length, lastKey: page.keys[page.keys.length - 1]?.name, done: page.list_complete };
     if (page.list_complete) return;
     cursor = page.cursor;
   }

@@ -16,6 +16,8 @@
  * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
  * | `repair:cursor`                       | RepairCursor (JSON)           | —                     |
  * | `resume:{sourceId}:{token}:{part}`    | Continuation (JSON)           | — (expires in 1 hour) |
+ * | `blocks`                              | the admin block list (JSON)   | —                     |
+ * | `idx:{feedKey}:!{id}`                 | empty (a deletion, RFC 6721)  | DeletionMeta (expires in 30 days) |
  *
  * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
  * (feed, article) means concurrent writers never touch the same key: no read-modify-write of a
@@ -123,10 +125,28 @@ export const seenKey = (webhookIdHash: string): string => `seen:${webhookIdHash}
 
 export const TAXONOMY_KEY = "taxonomy";
 
+/** The admin block list (store/blocks.ts), written through by the taxonomy's writer. */
+export const BLOCKS_KEY = "blocks";
+
 export const feedVersionKey = (feed: FeedKey): string => `fv:${feed}`;
 
 export const snapshotKey = (feed: FeedKey, variant: string, version: string): string =>
   `snap:${feed}:${variant}:${version}`;
+
+/**
+ * A recently deleted article of a feed (store/deletions.ts; RFC 6721 `at:deleted-entry`), among
+ * the feed's index keys: `!` sorts before every digit, so the list of a feed's first page returns
+ * its deletions first at no extra operation, and no reader takes it for an entry (no time).
+ */
+export const deletionKey = (feed: FeedKey, id: string): string => `${indexPrefix(feed)}!${id}`;
+
+/** The article id of a deletion key of `feed`, or undefined for any other key. */
+export function idFromDeletionKey(feed: FeedKey, key: string): string | undefined {
+  const prefix = `${indexPrefix(feed)}!`;
+  if (!key.startsWith(prefix)) return undefined;
+  const id = key.slice(prefix.length);
+  return ARTICLE_ID_PATTERN.test(id) ? id : undefined;
+}
 
 export const SOURCE_PREFIX = "source:";
 export const sourceKey = (id: string): string => `${SOURCE_PREFIX}${id}`;

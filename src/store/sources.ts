@@ -26,6 +26,8 @@ export interface SourceListMeta {
   d: number;
   /** claim.until, unix ms, while the source is claimed. */
   c?: number;
+  /** retention.max_age_days, when the source has a rule: the retention sweep reads rules from the list alone. */
+  k?: number;
 }
 
 const BULK_GET_MAX = 100;
@@ -50,7 +52,12 @@ export async function getSources(kv: KVNamespace, ids: readonly string[]): Promi
 
 export async function putSource(kv: KVNamespace, source: Source): Promise<void> {
   const claimedUntil = source.claim === undefined ? NaN : Date.parse(source.claim.until);
-  const meta: SourceListMeta = { d: Date.parse(source.next_due) || 0, ...(Number.isFinite(claimedUntil) && { c: claimedUntil }) };
+  const keep = source.retention?.max_age_days;
+  const meta: SourceListMeta = {
+    d: Date.parse(source.next_due) || 0,
+    ...(Number.isFinite(claimedUntil) && { c: claimedUntil }),
+    ...(typeof keep === "number" && { k: keep }),
+  };
   await kv.put(sourceKey(source.id), JSON.stringify(source), { metadata: meta });
 }
 

@@ -18,6 +18,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Taxonomy } from "../domain/taxonomy";
 import { type EditFailure, type EditResults, type TaxonomyEditOf, applyEdit, ifMatchPasses } from "../tags/merge";
+import { type BlockEdit, type BlockEditAnswer, applyBlockEdit, readBlocks } from "./blocks";
+import type { Block } from "../domain/block";
 import { TAXONOMY_KEY } from "./keys";
 import { parseStoredTaxonomy, taxonomyEtag } from "./taxonomy";
 
@@ -52,6 +54,15 @@ export class TaxonomyWriter extends DurableObject<Env> {
       await this.publish(raw);
       return { ok: true, value: { result: result as unknown as EditResults[K], raw, etag: await taxonomyEtag(taxonomy) } };
     });
+  }
+
+  /** The admin block list (store/blocks.ts) is edited here too: one edit at a time, none lost. */
+  async editBlocks(edit: BlockEdit): Promise<BlockEditAnswer> {
+    return this.serially(() => applyBlockEdit(this.ctx.storage, this.env.KV, edit));
+  }
+
+  async blocks(): Promise<Block[]> {
+    return this.serially(() => readBlocks(this.ctx.storage));
   }
 
   override async alarm(): Promise<void> {

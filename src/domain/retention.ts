@@ -1,0 +1,115 @@
+import * as z from "zod";
+import type { Article } from "./article";
+import { parseIsoDate } from "./article";
+import type { Tag } from "./tag";
+
+/**
+ * Retention rules (README, "Retention"): how long articles stay, by the published time they are
+ * sorted by. Pure: the store gathers the rules (store/retention.ts) and the article writers apply
+ * what `retentionVerdict` decides.
+ *
+ * Where they are set, and what they mean:
+ * - the taxonomy's `retention.all` (the global feed `all`) and each type's `retention`
+ *   (`types[].retention`): how long an article stays in that type's tag feeds. A type without a
+ *   rule follows `all`; no rule at all keeps for ever; `max_age_days: null` keeps for ever.
+ * - a source's `retention` (POST / PATCH `/api/sources`): articles from that source are removed
+ *   entirely at that age, whatever the tag rules say (an article several sources carry goes with
+ *   the longest of their rules; one a source without a rule also carries is not capped).
+ * An article leaves the tag feeds of a type once older than that type's rule; it is removed
+ * entirely (record and every index key) once no feed keeps it: older than the rule of `all` and
+ * of every type it is tagged with (the global feed lists every stored article, so an article kept
+ * by a tag stays in `all` too). A type's `max_count` works the same way by rank instead of age:
+ * an article past a tag feed's newest `max_count` leaves that feed (store/retention.ts).
+ */
+export const RETENTION_MAX_DAYS = 36_500;
+
+export const RetentionRuleSchema = z.strictObject({
+  /** Days since `published`; null keeps for ever. */
+  max_age_days: z
+    .number()
+    .int("must be a whole number of days")
+    .min(1, "must be at least 1")
+    .max(RETENTION_MAX_DAYS, `must be at most ${RETENTION_MAX_DAYS} (null keeps for ever)`)
+    .nullable(),
+});
+export type RetentionRule = z.infer<typeof RetentionRuleSchema>;
+
+export const RETENTION_MAX_COUNT = 100_000;
+
+/** A type's rule: an age (absent: as `all`), and/or how many articles each of its tag feeds lists at most. */
+export const TypeRetentionSchema = z
+  .strictObject({
+    max_age_days: RetentionRuleSchema.shape.max_age_days.optional(),
+    /** Each tag feed of the type lists at most its this many newest articles; older ones leave it. */
+    max_count: z.number().int("must be a whole number").min(1, "must be at least 1").max(RETENTION_MAX_COUNT, `must be at most ${RETENTION_MAX_COUNT}`).optional(),
+  })
+  .refine((rule) => rule.max_age_days !== undefined || rule.max_count !== undefined, { message: "needs max_age_days or max_count", path: ["max_age_days"] });
+export type TypeRetention = z.infer<typeof TypeRetentionSchema>;
+
+/** The taxonomy document's top-level `retention`. */
+export const TaxonomyRetentionSchema = z.strictObject({ all: RetentionRuleSchema.optional() });
+
+/** Every rule in force, as days (null: for ever; absent: follows `all`). Plain JSON: passed to the writers. */
+export interface RetentionRules {
+  all: number | null;
+  types: Record<string, number | null>;
+  /** Source id → days; sources without a rule are absent. */
+  sources: Record<string, number>;
+  /** Type → the most articles each of its tag feeds lists (types without a count are absent). */
+  counts?: Record<string, number>;
+}
+
+export const NO_RETENTION: RetentionRules = { all: null, types: {}, sources: {} };
+
+const DAY_MS = 86_400_000;
+
+/** Whether any rule can ever remove anything (else the sweep has nothing to do). */
+export const hasRetention = (rules: RetentionRules): boolean =>
+  rules.all !== null ||
+  Object.values(rules.types).some((d) => d !== null) ||
+  Object.keys(rules.sources).length > 0 ||
+  Object.keys(rules.counts ?? {}).length > 0;
+
+/** The shortest age any rule removes at (ms), or null when none does: nothing younger is ever due. */
+export function shortestRuleMs(rules: RetentionRules): number | null {
+  const days = [rules.all, ...Object.values(rules.types), ...Object.values(rules.sources)].filter((d): d is number => d !== null);
+  return days.length === 0 ? null : Math.min(...days) * DAY_MS;
+}
+
+/** A stable digest of the rules' content, so a writer notices when they changed. */
+export function rulesSignature(rules: RetentionRules): string {
+  const sorted = (record: Record<string, number | null>) => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([rules.all, sorted(rules.types), sorted(rules.sources)]);
+}
+
+export type RetentionVerdict =
+  /** Nothing expires now; look again at `nextMs` (null: never, under these rules). */
+  | { action: "keep"; nextMs: number | null }
+  /** The article leaves the feeds of these tags (and stays in the rest). */
+  | { action: "trim"; drop: Tag[]; nextMs: number | null }
+  /** Nothing keeps it: the record and every index key go. */
+  | { action: "remove" };
+
+/**
+ * What the rules make of an article at `nowMs`. `sourceIds`: the ids of the configured sources
+ * its `sources` came from (the caller derives them from the URLs: store/retention.ts).
+ */
+export function retentionVerdict(
+  article: Pick<Article, "published" | "tags">,
+  sourceIds: readonly (string | undefined)[],
+  rules: RetentionRules,
+  nowMs: number,
+): RetentionVerdict {
+  const publishedMs = parseIsoDate(article.published) ?? 0;
+  const until = (days: number | null): number => (days === null ? Infinity : publishedMs + days * DAY_MS);
+  // A source cap: the longest of the article's sources' rules; any source without one lifts it.
+  const caps = sourceIds.map((id) => (id === undefined ? null : (rules.sources[id] ?? null)));
+  const capUntil = caps.length === 0 || caps.includes(null) ? Infinity : Math.max(...caps.map((d) => until(d)));
+  const tagUntil = article.tags.map((tag) => until(tag.type in rules.types ? (rules.types[tag.type] ?? null) : rules.all));
+  const lifeUntil = Math.min(capUntil, Math.max(until(rules.all), ...tagUntil));
+  if (lifeUntil <= nowMs) return { action: "remove" };
+  const drop = article.tags.filter((_, i) => (tagUntil[i] ?? Infinity) <= nowMs);
+  const future = [lifeUntil, ...tagUntil].filter((t) => t > nowMs && Number.isFinite(t));
+  const nextMs = future.length === 0 ? null : Math.min(...future);
+  return drop.length > 0 ? { action: "trim", drop, nextMs } : { action: "keep", nextMs };
+}
