@@ -34,6 +34,7 @@ import { type IndexEntryMeta, feedsOf, getArticles, indexKeysOf } from "./articl
 import { bumpFeedVersions } from "./feed-versions";
 import { type ApplyAnswer, type ArticleOp, type OpOutcome, type OpStatus, opId } from "./article-ops";
 import { type FeedKey, articleKey, parseIndexKey } from "./keys";
+import * as ledger from "./archive-ledger";
 
 /** Feeds logged as still to bump are bumped by the alarm this long after the write, unless settled. */
 const BUMP_GRACE_MS = 20_000;
@@ -61,6 +62,38 @@ export class ArticleWriter extends DurableObject<Env> {
     // Retractions: a deleted article's id and the content version it had, so no upstream refresh
     // or re-sent copy brings it back; a publisher's changed version restores it.
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, rev TEXT NOT NULL, at INTEGER NOT NULL)");
+    // RFC 5005 archives: the ordered per-feed ledger, kept by saveRow (store/archive-ledger.ts).
+    ledger.ensureLedger(ctx.storage.sql);
+  }
+
+  // Archives (store/archives.ts drives these; store/archive-ledger.ts holds the logic). -----------
+
+  async archiveWork(limit: number): Promise<ledger.ArchiveWork> {
+    return this.serially(async () => ledger.takeArchiveWork(this.ctx.storage.sql, limit));
+  }
+
+  async archiveCounts(feeds: FeedKey[]): Promise<ReturnType<typeof ledger.unarchivedCounts>> {
+    return this.serially(async () => ledger.unarchivedCounts(this.ctx.storage.sql, feeds));
+  }
+
+  async archiveOldest(feed: FeedKey, limit: number): Promise<ledger.LedgerPoint[]> {
+    return this.serially(async () => ledger.oldestUnarchived(this.ctx.storage.sql, feed, limit));
+  }
+
+  async archiveSeal(feed: FeedKey, n: number, bound: ledger.LedgerPoint): Promise<{ articles: Article[]; ver: number }> {
+    return this.serially(async () => ledger.sealHere(this.ctx.storage.sql, feed, n, bound));
+  }
+
+  async archiveRead(feed: FeedKey, n: number): Promise<{ articles: Article[]; ver: number }> {
+    return this.serially(async () => ledger.archiveHere(this.ctx.storage.sql, feed, n));
+  }
+
+  async archiveWritten(feed: FeedKey, n: number, ver: number): Promise<void> {
+    await this.serially(async () => ledger.cleanArchive(this.ctx.storage.sql, feed, n, ver));
+  }
+
+  async archiveRegrow(feed: FeedKey): Promise<void> {
+    await this.serially(async () => ledger.markGrown(this.ctx.storage.sql, feed));
   }
 
   /** Applies a batch of operations on this shard's articles, in order, after every batch before it. */
@@ -268,6 +301,7 @@ export class ArticleWriter extends DurableObject<Env> {
       JSON.stringify([...new Set(row.keys)]),
       row.pending ? 1 : 0,
     );
+    ledger.syncLedger(this.ctx.storage.sql, id, row.record);
   }
 
   private logBumps(feeds: readonly FeedKey[], seq: number): void {

@@ -87,7 +87,7 @@ function parseStoredArticle(raw: unknown): Article | null {
   return parsed.success ? parsed.data : null;
 }
 
-const writerName = (shard: number): string => `articles-${shard}`;
+export const writerName = (shard: number): string => `articles-${shard}`;
 
 /** Where article writes go: KV for the feed versions, the writers for everything else. */
 export interface ArticleStore {
