@@ -38,12 +38,20 @@ export interface StoredArchive {
   tag?: Tag;
   /** When this archive was last written (unix ms): its Last-Modified and feed `updated`. */
   changedMs: number;
+  /** Random, new at every write: names this version of the document (isolate caches key on it). */
+  token: string;
 }
 
 const ArchiveIndexSchema = z.object({ count: z.number().int().nonnegative(), changed: z.number() });
 export type ArchiveIndex = z.infer<typeof ArchiveIndexSchema>;
 
-const StoredArchiveHead = z.object({ n: z.number().int().positive(), articles: z.array(z.unknown()), changedMs: z.number(), tag: TagSchema.optional() });
+const StoredArchiveHead = z.object({
+  n: z.number().int().positive(),
+  articles: z.array(z.unknown()),
+  changedMs: z.number(),
+  token: z.string(),
+  tag: TagSchema.optional(),
+});
 
 /** The archive size from configuration (ARCHIVE_SIZE), else the default. */
 export function archiveSize(raw: string | undefined): number {
@@ -70,7 +78,8 @@ export async function getArchive(kv: KVNamespace, feed: FeedKey, n: number): Pro
   const raw = await kv.get(archiveKey(feed, n), "json");
   const parsed = StoredArchiveHead.safeParse(raw);
   if (!parsed.success) return null;
-  return { n: parsed.data.n, articles: parsed.data.articles as Article[], changedMs: parsed.data.changedMs, ...(parsed.data.tag && { tag: parsed.data.tag }) };
+  const { n: number, articles, changedMs, token, tag } = parsed.data;
+  return { n: number, articles: articles as Article[], changedMs, token, ...(tag && { tag }) };
 }
 
 type Writers = DurableObjectNamespace<ArticleWriter>;
@@ -161,7 +170,7 @@ export async function sealArchives(
 async function putArchive(kv: KVNamespace, feed: FeedKey, n: number, articles: Article[], nowMs: number): Promise<void> {
   const sorted = [...new Map(articles.map((a) => [a.id, a])).values()].sort(compareNewestFirst);
   const tag = tagOf(feed, sorted);
-  const doc: StoredArchive = { n, articles: sorted, changedMs: nowMs, ...(tag && { tag }) };
+  const doc: StoredArchive = { n, articles: sorted, changedMs: nowMs, token: crypto.randomUUID().slice(0, 8), ...(tag && { tag }) };
   await kv.put(archiveKey(feed, n), JSON.stringify(doc));
 }
 
