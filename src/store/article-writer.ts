@@ -8,6 +8,8 @@
  *   articles(id, record, keys, pending): the current record (null once deleted), every index key
  *     KV may hold for it, and whether the KV writes for that record are still to be done;
  *   bumps(feed, seq): feeds whose version must still be bumped (store/feed-versions.ts).
+ *   arc_*: the archive ledger, each of its articles' feed entries and their archive, kept by saveRow
+ *     (store/archive-ledger.ts; the sealer, store/archives.ts, reads it).
  * One write, one article at a time (a batch after the one before it):
  *   1. compute the next version from the stored one (never from a KV read another writer may
  *      have overtaken), and log it: row := next, keys := old ∪ new, pending; its feeds into bumps.
