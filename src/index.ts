@@ -11,6 +11,7 @@ import { app } from "./app";
 import { type DeliveryJob, WEBSUB_QUEUE_NAME, consumeDeliveries, webSubHub } from "./hub/deliver";
 import { type RefreshMessage, consumeRefreshBatch, enqueueDue, recordDeadLetters } from "./refresh/queue";
 import { runRefreshTick } from "./refresh/run-tick";
+import { archiveSize, sealArchives } from "./store/archives";
 import { articleStore, sweepArticleWriters } from "./store/articles";
 import { guardKv } from "./store/guard";
 import { REPAIR_BUDGET, repairIndexes } from "./store/repair";
@@ -51,6 +52,9 @@ export default {
       // Writes a dead invocation left half-done are finished by their writers (normally their alarms did).
       const writers = await sweepArticleWriters(env.ARTICLE_WRITER).catch((error: unknown) => ({ error: String(error) }));
       console.log(JSON.stringify({ event: "writer_sweep", ...writers }));
+      // RFC 5005 archives: seal the feeds that filled up, rewrite the archives that changed (bounded).
+      const archives = await sealArchives(env, { size: archiveSize(env.ARCHIVE_SIZE), nowMs: Date.now() }).catch((error: unknown) => ({ error: String(error) }));
+      console.log(JSON.stringify({ event: "archive_seal", ...archives }));
       // What the refresh left of the invocation's 1000 KV operations goes to the index repair.
       const kv = guardKv(env.KV);
       const budget = Math.min(REPAIR_BUDGET, 950 - used);

@@ -31,6 +31,10 @@ export interface FeedPage {
   changedMs: number;
   /** Articles deleted from the feed lately (store/deletions.ts), newest first. */
   deleted?: readonly { id: string; atMs: number }[];
+  /** How many RFC 5005 §4 archives the feed has: its first page links the newest. */
+  archives?: number;
+  /** Set when this page is archive `n` of `count` (RFC 5005 §4), not the feed itself. */
+  archive?: { n: number; count: number };
 }
 
 /** A combination's display name: "AMANAT + Алматы". */
@@ -52,7 +56,8 @@ export function buildFeedDocument(page: FeedPage, urls: SiteUrls): FeedDocument 
       ? `News tagged ${combination.map((t) => t.name).join(" and ")}, all at once, newest first.`
       : tag
         ? `News tagged ${tag.name} (${page.typeLabel ?? tag.type}), newest first.`
-        : "Every article tagfeed holds, newest first.") + stopped;
+        : "Every article tagfeed holds, newest first.") + stopped +
+    (page.archive ? ` Archive ${page.archive.n} of its history (RFC 5005), oldest first by number.` : "");
   // A feed states a language only when every article on it states the same one: one article's
   // `kk` must not label the unlabelled rest (readers hyphenate, translate and voice by it).
   const stated = page.articles.map((a) => a.language?.toLowerCase().split("-")[0]);
@@ -63,6 +68,17 @@ export function buildFeedDocument(page: FeedPage, urls: SiteUrls): FeedDocument 
     categories: article.tags.map((t) => ({ tag: t, scheme: urls.tagType(t.type), url: urls.tagPage(t) })),
   }));
   const query = { limit: page.limit };
+  const archived = combination ? undefined : page.archive;
+  const archiveLinks = archived
+    ? {
+        archive: true,
+        current: urls.feeds(tag),
+        ...(archived.n > 1 && { prevArchive: urls.archives(tag, archived.n - 1) }),
+        ...(archived.n < archived.count && { nextArchive: urls.archives(tag, archived.n + 1) }),
+      }
+    : !combination && page.after === undefined && (page.archives ?? 0) > 0
+      ? { prevArchive: urls.archives(tag, page.archives ?? 0) }
+      : {};
   return {
     id: feedUrn(combination ?? tag),
     title,
@@ -70,11 +86,12 @@ export function buildFeedDocument(page: FeedPage, urls: SiteUrls): FeedDocument 
     ...(languages.size === 1 && stated[0] !== undefined && { language: stated[0] }),
     updated: new Date(page.changedMs).toISOString(),
     links: {
-      self: urls.feeds(subject, { ...query, ...(page.after !== undefined && { after: page.after }) }),
+      self: archived ? urls.archives(tag, archived.n) : urls.feeds(subject, { ...query, ...(page.after !== undefined && { after: page.after }) }),
       // A combination has no page of its own: its first tag's page is the nearest.
       alternate: combination?.[0] ? urls.tagPage(combination[0]) : tag ? urls.tagPage(tag) : urls.home,
-      ...(page.after !== undefined && { first: urls.feeds(subject, query) }),
-      ...(page.next !== undefined && { next: urls.feeds(subject, { ...query, after: page.next }) }),
+      ...(!archived && page.after !== undefined && { first: urls.feeds(subject, query) }),
+      ...(!archived && page.next !== undefined && { next: urls.feeds(subject, { ...query, after: page.next }) }),
+      ...archiveLinks,
       stylesheet: { rss: urls.stylesheet, atom: urls.stylesheet },
       ...(urls.hubs.length > 0 && { hubs: urls.hubs }),
     },

@@ -19,7 +19,8 @@
  */
 import type { Tag } from "../domain/tag";
 import type { Article } from "../domain/article";
-import { FEED_CONTENT_TYPES, type FeedFormat, renderFeed } from "../render";
+import { FEED_CONTENT_TYPES, type FeedDocument, type FeedFormat, renderFeed } from "../render";
+import { getArchiveIndex } from "../store/archives";
 import { entryCursor, listFeedEntries, resolveEntries } from "../store/articles";
 import { type FeedVersion, getFeedVersion, getFeedVersions, getSnapshot, putSnapshot } from "../store/feed-versions";
 import { ALL_FEED, type FeedKey, tagFeedKey } from "../store/keys";
@@ -31,10 +32,10 @@ import { buildFeedDocument } from "./document";
 import { DEFAULT_LIMIT, type SiteUrls, combinationPath } from "./urls";
 
 /** Bump when rendering changes, so bodies of the old renderer are not served from memory or the Cache API. */
-const RENDER_REVISION = "4";
+const RENDER_REVISION = "5";
 
 /** Bump when the stored page data changes shape (or what goes into it), so old snapshots are not read. */
-const PAGE_SNAPSHOT_VARIANT = "page1";
+const PAGE_SNAPSHOT_VARIANT = "page2";
 
 /** How long a feed read in this isolate may reuse the version it read last (store/feed-versions.ts). */
 const VERSION_REUSE_MS = 5_000;
@@ -88,6 +89,8 @@ interface StoredPage {
   changedMs: number;
   /** Recently deleted entries (first page of a stored feed only): RFC 6721 in Atom. */
   deleted?: RecentDeletion[];
+  /** RFC 5005 §4 archives the feed has (store/archives.ts): the first page links the newest. */
+  archives?: number;
   /** Approximate bytes, for the isolate's memory bound (not stored). */
   size: number;
 }
@@ -207,6 +210,7 @@ function parseStoredPage(text: string | null): StoredPage | undefined {
       partial: value.partial === true,
       changedMs: value.changedMs,
       ...(Array.isArray(value.deleted) && { deleted: value.deleted }),
+      ...(typeof value.archives === "number" && { archives: value.archives }),
       size: text.length * 2,
     };
   } catch {
@@ -250,7 +254,9 @@ async function loadStoredPage(
   }
   const changedMs =
     version?.changed ?? Math.max(0, ...articles.map((a) => Date.parse(a.modified)).filter((ms) => Number.isFinite(ms)));
-  return { page: { tag, articles, next, partial, changedMs, ...(deleted !== undefined && deleted.length > 0 && { deleted }), size: 0 }, complete };
+  // One read more, only when the first page is rendered afresh (a seal bumps the feed's version).
+  const archives = !request.combination && request.after === undefined ? ((await getArchiveIndex(kv, feed))?.count ?? 0) : 0;
+  return { page: { tag, articles, next, partial, changedMs, ...(deleted !== undefined && deleted.length > 0 && { deleted }), ...(archives > 0 && { archives }), size: 0 }, complete };
 }
 
 async function renderPage(page: StoredPage, request: FeedRequest, knownTag: Tag | undefined): Promise<Omit<ServedFeed, "layer">> {
@@ -266,12 +272,18 @@ async function renderPage(page: StoredPage, request: FeedRequest, knownTag: Tag 
       partial: page.partial,
       changedMs: page.changedMs,
       ...(page.deleted !== undefined && { deleted: page.deleted }),
+      ...(page.archives !== undefined && { archives: page.archives }),
     },
     request.urls,
   );
-  const bytes = new TextEncoder().encode(renderFeed(request.format, document, recentItems).body);
+  return renderDocument(document, request.format, page.changedMs);
+}
+
+/** A feed document's body in one format, with its ETag (items rendered lately are reused). */
+export async function renderDocument(document: FeedDocument, format: FeedFormat, lastModified: number): Promise<Omit<ServedFeed, "layer">> {
+  const bytes = new TextEncoder().encode(renderFeed(format, document, recentItems).body);
   const body = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return { body, etag: await etagOf(bytes), lastModified: page.changedMs, contentType: FEED_CONTENT_TYPES[request.format] };
+  return { body, etag: await etagOf(bytes), lastModified, contentType: FEED_CONTENT_TYPES[format] };
 }
 
 /** A strong ETag from the body's digest: equal bytes, equal tag, on any host or isolate. */

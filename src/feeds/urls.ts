@@ -31,6 +31,8 @@ export interface SiteUrls {
   /** Feed of a tag (or every article when tag is undefined) in one format, with paging query. */
   feed(subject: FeedSubject, format: FeedFormat, query?: FeedQuery): string;
   feeds(subject: FeedSubject, query?: FeedQuery): FormatUrls;
+  /** RFC 5005 §4 archive `n` (1 = oldest) of a tag's feed or of every article: `/feeds/{type}/{slug}/archive/{n}.{format}`. */
+  archives(subject: TagRef | undefined, n: number): FormatUrls;
   tagPage(tag: TagRef): string;
   tagType(type: string): string;
   article(id: string): string;
@@ -64,6 +66,10 @@ export function siteUrls(origin: string, hubs: readonly string[] = []): SiteUrls
     home: `${base}/`,
     feed,
     feeds: (tag, query) => ({ rss: feed(tag, "rss", query), atom: feed(tag, "atom", query), json: feed(tag, "json", query) }),
+    archives: (tag, n) => {
+      const path = `${feedPath(tag)}/archive/${n}`;
+      return { rss: `${path}.rss`, atom: `${path}.atom`, json: `${path}.json` };
+    },
     tagPage: (tag) => `${base}/tags/${tag.type}/${tag.slug}`,
     tagType: (type) => `${base}/tags/${type}`,
     article: (id) => `${base}/articles/${encodeURIComponent(id)}`,

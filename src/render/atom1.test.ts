@@ -160,6 +160,29 @@ describe("renderAtom1: feed", () => {
     ]);
   });
 
+  test("an RFC 5005 §4 archive: current, prev-archive, next-archive and fh:archive in its namespace", () => {
+    const archive = makeDocument({
+      links: {
+        self: formatUrls("/feeds/all/archive/2"),
+        alternate: ORIGIN,
+        current: formatUrls("/feeds/all"),
+        prevArchive: formatUrls("/feeds/all/archive/1"),
+        nextArchive: formatUrls("/feeds/all/archive/3"),
+        archive: true,
+      },
+    });
+    const xml = renderAtom1(archive);
+    expect(xml).toContain('xmlns:fh="http://purl.org/syndication/history/1.0"');
+    expect(xml).toContain("<fh:archive/>");
+    const { feed } = render(xml);
+    expect(relHrefs(feed).slice(2)).toEqual([
+      ["current", "application/atom+xml", `${ORIGIN}/feeds/all.atom`],
+      ["prev-archive", "application/atom+xml", `${ORIGIN}/feeds/all/archive/1.atom`],
+      ["next-archive", "application/atom+xml", `${ORIGIN}/feeds/all/archive/3.atom`],
+    ]);
+    expect(renderAtom1(makeDocument())).not.toContain("fh:");
+  });
+
   test("keeps a feed-level author when entries have none", () => {
     const doc = makeDocument({ items: [makeItem(makeArticle({ authors: [] })), makeItem(makeArticle({ id: "b", authors: [] }))] });
     const { feed, entries } = render(renderAtom1(doc));

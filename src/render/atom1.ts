@@ -28,6 +28,8 @@ export const ATOM1_CONTENT_TYPE = "application/atom+xml; charset=utf-8";
 
 const ATOM_TYPE = "application/atom+xml";
 const TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0";
+/** RFC 5005 §4: the Feed History namespace of `fh:archive`. */
+export const FEED_HISTORY_NS = "http://purl.org/syndication/history/1.0";
 
 export function renderAtom1(doc: FeedDocument, cache?: ItemFragmentCache): string {
   const links = doc.links;
@@ -41,6 +43,7 @@ export function renderAtom1(doc: FeedDocument, cache?: ItemFragmentCache): strin
   out +=
     '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"' +
     (doc.deleted !== undefined && doc.deleted.length > 0 ? ' xmlns:at="' + TOMBSTONES_NS + '"' : "") +
+    (links.archive === true ? ' xmlns:fh="' + FEED_HISTORY_NS + '"' : "") +
     (language === undefined ? "" : ' xml:lang="' + language + '"') + ">\n";
   out += "<id>" + text(doc.id) + "</id>\n";
   out += '<title type="text">' + text(doc.title) + "</title>\n";
@@ -52,7 +55,10 @@ export function renderAtom1(doc: FeedDocument, cache?: ItemFragmentCache): strin
   if (links.first !== undefined) out += feedLink("first", links.first);
   if (links.previous !== undefined) out += feedLink("previous", links.previous);
   if (links.next !== undefined) out += feedLink("next", links.next);
+  if (links.current !== undefined) out += feedLink("current", links.current);
   if (links.prevArchive !== undefined) out += feedLink("prev-archive", links.prevArchive);
+  if (links.nextArchive !== undefined) out += feedLink("next-archive", links.nextArchive);
+  if (links.archive === true) out += "<fh:archive/>\n";
   out += author(doc.author) + "\n";
   if (doc.generator !== undefined) {
     const g = doc.generator;

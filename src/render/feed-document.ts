@@ -37,8 +37,15 @@ export interface FeedLinks {
   readonly next?: FormatUrls;
   /** WebSub hubs (W3C WebSub §4): RSS/Atom `rel="hub"`, JSON Feed `hubs`. */
   readonly hubs?: readonly string[];
-  /** RFC 5005 §4 archived feeds. */
+  /**
+   * RFC 5005 §4 archived feeds: the archive of older entries (on the current feed, its newest
+   * archive), of newer ones, and the subscription document an archive belongs to.
+   */
   readonly prevArchive?: FormatUrls;
+  readonly nextArchive?: FormatUrls;
+  readonly current?: FormatUrls;
+  /** RFC 5005 §4: this document is an archive (`<fh:archive/>`); readers keep its entries. */
+  readonly archive?: boolean;
   /** XSLT for the browser view: `<?xml-stylesheet type="text/xsl" href="..."?>`. */
   readonly stylesheet?: { readonly rss?: string; readonly atom?: string };
 }

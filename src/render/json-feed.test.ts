@@ -204,3 +204,37 @@ describe("renderJsonFeed", () => {
     expect(JsonFeedSchema.safeParse({ ...valid, _ext: {} }).success).toBe(true);
   });
 });
+
+describe("renderJsonFeed: RFC 5005 §4 archives in the _tagfeed extension", () => {
+  test("an archive says so, links current and its neighbours, and next_url is the older archive", () => {
+    const feed = JSON.parse(
+      renderJsonFeed(
+        makeDocument({
+          links: {
+            self: formatUrls("/feeds/all/archive/2"),
+            alternate: ORIGIN,
+            current: formatUrls("/feeds/all"),
+            prevArchive: formatUrls("/feeds/all/archive/1"),
+            nextArchive: formatUrls("/feeds/all/archive/3"),
+            archive: true,
+          },
+        }),
+      ),
+    ) as Record<string, unknown>;
+    expect(feed._tagfeed).toEqual({
+      archive: true,
+      current: `${ORIGIN}/feeds/all.json`,
+      prev_archive: `${ORIGIN}/feeds/all/archive/1.json`,
+      next_archive: `${ORIGIN}/feeds/all/archive/3.json`,
+    });
+    expect(feed.next_url).toBe(`${ORIGIN}/feeds/all/archive/1.json`);
+  });
+
+  test("the current feed names only its newest archive; its next_url stays the paging link", () => {
+    const links = { self: formatUrls("/feeds/all"), alternate: ORIGIN, next: formatUrls("/feeds/all-next"), prevArchive: formatUrls("/feeds/all/archive/4") };
+    const feed = JSON.parse(renderJsonFeed(makeDocument({ links }))) as Record<string, unknown>;
+    expect(feed._tagfeed).toEqual({ prev_archive: `${ORIGIN}/feeds/all/archive/4.json` });
+    expect(feed.next_url).toBe(`${ORIGIN}/feeds/all-next.json`);
+    expect(JSON.parse(renderJsonFeed(makeDocument()))._tagfeed).toBeUndefined();
+  });
+});

@@ -13,6 +13,9 @@
  * - `tags` are display names (deduplicated); the typed tags, sources and section are in the
  *   `_tagfeed` extension object ("Publishers can use custom objects ... names must start with
  *   an underscore").
+ * - RFC 5005 §4 archives have no JSON Feed field: the feed-level `_tagfeed` object carries them
+ *   (`archive: true` on an archive; `current`, `prev_archive`, `next_archive` URLs), and an
+ *   archive's `next_url` is its older archive, so a reader paging by `next_url` walks the history.
  */
 
 import { type FeedDocument, type FeedItem, type FeedPerson, type ItemFragmentCache, cachedFragment, itemCacheKey } from "./feed-document";
@@ -65,12 +68,13 @@ export function renderJsonFeed(doc: FeedDocument, cache?: ItemFragmentCache): st
     home_page_url: clean(links.alternate),
     feed_url: clean(links.self.json),
     description: doc.description.trim() === "" ? undefined : clean(doc.description),
-    next_url: links.next === undefined ? undefined : clean(links.next.json),
+    next_url: links.next !== undefined ? clean(links.next.json) : links.archive === true && links.prevArchive !== undefined ? clean(links.prevArchive.json) : undefined,
     hubs: links.hubs === undefined || links.hubs.length === 0 ? undefined : links.hubs.map((url) => ({ type: "WebSub", url: clean(url) })),
     icon: doc.icon === undefined ? undefined : clean(doc.icon),
     favicon: doc.favicon === undefined ? undefined : clean(doc.favicon),
     authors: [author(doc.author)],
     language: languageTag(doc.language),
+    _tagfeed: archiveExtension(links),
   };
   // Keys whose value is undefined are left out by JSON.stringify. Without a cache, one call over
   // the whole is fastest; with one, items are stringified one by one (JSON.stringify is
@@ -82,6 +86,23 @@ export function renderJsonFeed(doc: FeedDocument, cache?: ItemFragmentCache): st
     cachedFragment(cache, () => itemCacheKey("json", item, fallbackMs, language), () => JSON.stringify(renderItem(item, fallbackMs))),
   );
   return head.slice(0, -1) + ',"items":[' + items.join(",") + "]}";
+}
+
+interface JsonArchiveExtension {
+  archive?: true;
+  current?: string;
+  prev_archive?: string;
+  next_archive?: string;
+}
+
+function archiveExtension(links: FeedDocument["links"]): JsonArchiveExtension | undefined {
+  const ext: JsonArchiveExtension = {
+    ...(links.archive === true && { archive: true as const }),
+    ...(links.current !== undefined && { current: clean(links.current.json) }),
+    ...(links.prevArchive !== undefined && { prev_archive: clean(links.prevArchive.json) }),
+    ...(links.nextArchive !== undefined && { next_archive: clean(links.nextArchive.json) }),
+  };
+  return Object.keys(ext).length === 0 ? undefined : ext;
 }
 
 function author(p: FeedPerson): JsonAuthor {

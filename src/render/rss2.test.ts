@@ -70,6 +70,30 @@ describe("renderRss2: channel", () => {
     });
   });
 
+  test("an RFC 5005 §4 archive: atom:links current, prev-archive, next-archive and fh:archive in its namespace", () => {
+    const xml = renderRss2(
+      makeDocument({
+        links: {
+          self: formatUrls("/feeds/city/almaty/archive/2"),
+          alternate: `${ORIGIN}/tags/city/almaty`,
+          current: formatUrls("/feeds/city/almaty"),
+          prevArchive: formatUrls("/feeds/city/almaty/archive/1"),
+          nextArchive: formatUrls("/feeds/city/almaty/archive/3"),
+          archive: true,
+        },
+      }),
+    );
+    expect(xml).toMatch(/<rss [^>]*xmlns:fh="http:\/\/purl\.org\/syndication\/history\/1\.0">/);
+    expect(xml).toContain("<fh:archive/>");
+    expect(linkRels(render(xml).channel)).toEqual({
+      self: `${ORIGIN}/feeds/city/almaty/archive/2.rss`,
+      current: `${ORIGIN}/feeds/city/almaty.rss`,
+      "prev-archive": `${ORIGIN}/feeds/city/almaty/archive/1.rss`,
+      "next-archive": `${ORIGIN}/feeds/city/almaty/archive/3.rss`,
+    });
+    expect(renderRss2(makeDocument())).not.toContain("fh:");
+  });
+
   test("adds the XSL stylesheet processing instruction only when set", () => {
     expect(renderRss2(makeDocument())).not.toContain("xml-stylesheet");
     const xml = renderRss2(

@@ -18,6 +18,7 @@
  */
 
 import { type FeedDocument, type FeedItem, type FormatUrls, type ItemFragmentCache, cachedFragment, itemCacheKey } from "./feed-document";
+import { FEED_HISTORY_NS } from "./atom1";
 import { feedUpdatedMs, itemFields, languageTag, safeUrl, textToHtml } from "./item-fields";
 import { cdata, escapeHtmlText, escapeXmlAttr as attr, escapeXmlText as text, toRfc822 } from "./xml";
 
@@ -38,7 +39,7 @@ export function renderRss2(doc: FeedDocument, cache?: ItemFragmentCache): string
   if (links.stylesheet?.rss !== undefined) {
     out += '<?xml-stylesheet type="text/xsl" href="' + attr(links.stylesheet.rss) + '"?>\n';
   }
-  out += ROOT_OPEN + "\n<channel>\n";
+  out += (links.archive === true ? ROOT_OPEN.slice(0, -1) + ' xmlns:fh="' + FEED_HISTORY_NS + '">' : ROOT_OPEN) + "\n<channel>\n";
   out += "<title>" + text(doc.title) + "</title>\n";
   out += "<link>" + text(links.alternate) + "</link>\n";
   out += "<description>" + text(doc.description) + "</description>\n";
@@ -54,7 +55,11 @@ export function renderRss2(doc: FeedDocument, cache?: ItemFragmentCache): string
   if (links.first !== undefined) out += atomLink("first", links.first);
   if (links.previous !== undefined) out += atomLink("previous", links.previous);
   if (links.next !== undefined) out += atomLink("next", links.next);
+  if (links.current !== undefined) out += atomLink("current", links.current);
   if (links.prevArchive !== undefined) out += atomLink("prev-archive", links.prevArchive);
+  if (links.nextArchive !== undefined) out += atomLink("next-archive", links.nextArchive);
+  // RFC 5005 §4 (archives may be RSS): the marker in its namespace, as in Atom.
+  if (links.archive === true) out += "<fh:archive/>\n";
   if (doc.icon !== undefined) {
     // RSS 2.0 `image`: title and link must match the channel's.
     out +=

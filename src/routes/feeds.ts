@@ -3,6 +3,7 @@
  *   GET /feeds/all.{rss,atom,json}
  *   GET /feeds/{type}/{slug}.{rss,atom,json}   ?limit= (1..200, default 50) &after= (paging cursor)
  *   GET /feeds/{type}/{slug}+{type}/{slug}[+{type}/{slug}].{rss,atom,json}   articles holding all the tags
+ *   GET /feeds/{type}/{slug}/archive/{n}.{rss,atom,json}, /feeds/all/archive/{n}.{...}   RFC 5005 §4 archives
  * A non-canonical tag path (alias, other case, Cyrillic name, former slug; for a combination also
  * another order) answers 301 to the canonical one; an unknown tag or format 404. Conditional GET
  * answers 304. Any query parameter but `limit` and `after` answers 400 naming it.
@@ -11,8 +12,9 @@ import { type Context, Hono } from "hono";
 import { MAX_SLUG_LENGTH, TAG_SLUG_PATTERN, TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
 import type { AppEnv } from "../env";
 import { MAX_COMBINED_TAGS } from "../feeds/combination";
-import { serveFeed } from "../feeds/serve-feed";
-import { DEFAULT_LIMIT, MAX_LIMIT, FEED_FORMATS, combinationOrder, combinationPath } from "../feeds/urls";
+import { serveArchive } from "../feeds/archive";
+import { type ServedFeed, serveFeed } from "../feeds/serve-feed";
+import { DEFAULT_LIMIT, MAX_LIMIT, FEED_FORMATS, type SiteUrls, combinationOrder, combinationPath } from "../feeds/urls";
 import { httpDate, isNotModified } from "../http/conditional";
 import { ApiError } from "../http/errors";
 import type { FeedFormat } from "../render/feed-document";
@@ -55,6 +57,43 @@ feedRoutes.get("/:type/:file", async (c) => {
   if (!resolved.ok) throw notFound();
   return redirect(c, resolved.value.tag, format);
 });
+
+// RFC 5005 §4 archives (feeds/archive.ts): 1 = oldest; the current feed links the newest.
+feedRoutes.get("/all/archive/:file", async (c) => respondArchive(c, undefined));
+
+feedRoutes.get("/:type/:slug/archive/:file", async (c) => {
+  const type = c.req.param("type");
+  const segment = c.req.param("slug");
+  const { index } = await loadTaxonomy(c.env.KV);
+  const found = findTag(index, type, segment);
+  if (found?.canonical && TAG_TYPE_PATTERN.test(type)) return respondArchive(c, found.tag, found.tag, tagTypeLabel(index, type));
+  if (!found && TAG_TYPE_PATTERN.test(type) && segment.length <= MAX_SLUG_LENGTH && TAG_SLUG_PATTERN.test(segment)) {
+    return respondArchive(c, { type, slug: segment }, undefined, tagTypeLabel(index, type));
+  }
+  const resolved = await resolveTagPath(c.env.KV, index, type, segment);
+  if (!resolved.ok) throw notFound();
+  const { n, format } = parseArchiveFile(c.req.param("file"));
+  return c.redirect(urlsFor(c).archives(resolved.value.tag, n)[format], 301);
+});
+
+/** Archives change only when one of their articles changes or leaves: readers may keep them a day. */
+const ARCHIVE_CACHE_CONTROL = "public, max-age=86400";
+
+function parseArchiveFile(file: string): { n: number; format: FeedFormat } {
+  const match = /^([1-9]\d{0,6})\.([a-z]+)$/.exec(file);
+  if (!match?.[1] || !match[2]) throw notFound("archives are /archive/{n}.rss, .atom or .json, n from 1");
+  return { n: Number(match[1]), format: parseFormat(match[2]) };
+}
+
+async function respondArchive(c: Context<AppEnv>, tag: Pick<Tag, "type" | "slug"> | undefined, knownTag?: Tag, typeLabel?: string): Promise<Response> {
+  const { n, format } = parseArchiveFile(c.req.param("file") ?? "");
+  refuseUnknownQuery(c, new Set());
+  // An archive is no WebSub topic (it hardly changes): it advertises no hub.
+  const urls = feedUrlsFor(c, { combination: false, paged: true });
+  const served = await serveArchive(c.env.KV, { tag, knownTag, typeLabel, n, format, urls });
+  if (!served) throw notFound("no such archive of that feed");
+  return answer(c, served, format, ARCHIVE_CACHE_CONTROL, urls, urls.archives(tag, n)[format]);
+}
 
 // Combination feeds: `{type}/{slug}` parts joined by `+`, so the path has three or four segments.
 feedRoutes.get("/*", async (c) => {
@@ -186,8 +225,13 @@ async function respond(
     (work) => c.executionCtx.waitUntil(work),
   );
   if (!served) throw notFound();
-  // WebSub §4: the topic (this feed's canonical URL) and its hubs, in Link headers as in the feed.
   const self = urls.feed(combination ?? tag, format, { limit, ...(after !== undefined && { after }) });
+  return answer(c, served, format, CACHE_CONTROL, urls, self);
+}
+
+/** The response for a served feed document: conditional GET, the browser's XSL view, WebSub Link headers. */
+function answer(c: Context<AppEnv>, served: ServedFeed, format: FeedFormat, cacheControl: string, urls: SiteUrls, self: string): Response {
+  // WebSub §4: the topic (this feed's canonical URL) and its hubs, in Link headers as in the feed.
   const link: Record<string, string> = urls.hubs.length === 0 ? {} : { link: [...urls.hubs.map((hub) => `<${hub}>; rel="hub"`), `<${self}>; rel="self"`].join(", ") };
   const xslView = format !== "json" && isBrowserNavigation(c.req.header("accept"));
   const headers = {
@@ -197,7 +241,7 @@ async function respond(
     vary: "Accept",
     etag: served.etag,
     "last-modified": httpDate(served.lastModified),
-    "cache-control": CACHE_CONTROL,
+    "cache-control": cacheControl,
     "access-control-allow-origin": "*",
     "x-content-type-options": "nosniff",
     "x-tagfeed-layer": served.layer,

@@ -8,6 +8,8 @@
  *   articles(id, record, keys, pending): the current record (null once deleted), every index key
  *     KV may hold for it, and whether the KV writes for that record are still to be done;
  *   bumps(feed, seq): feeds whose version must still be bumped (store/feed-versions.ts).
+ *   arc_*: the archive ledger, each of its articles' feed entries and their archive, kept by saveRow
+ *     (store/archive-ledger.ts; the sealer, store/archives.ts, reads it).
  * One write, one article at a time (a batch after the one before it):
  *   1. compute the next version from the stored one (never from a KV read another writer may
  *      have overtaken), and log it: row := next, keys := old ∪ new, pending; its feeds into bumps.
@@ -39,6 +41,7 @@ import { type FeedKey, articleKey, parseIndexKey } from "./keys";
 import type { RetentionRules } from "../domain/retention";
 import { type RetentionPick, clearGrown, expiredRecord, grownFeeds, initRetention, pickExpiring } from "./retention";
 import { announceDeletion, withdrawDeletion } from "./deletions";
+import * as ledger from "./archive-ledger";
 
 /** Feeds logged as still to bump are bumped by the alarm this long after the write, unless settled. */
 const BUMP_GRACE_MS = 20_000;
@@ -68,6 +71,38 @@ export class ArticleWriter extends DurableObject<Env> {
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, rev TEXT NOT NULL, at INTEGER NOT NULL)");
     // Retention: when each article is next due for a look (store/retention.ts).
     initRetention(ctx.storage.sql);
+    // RFC 5005 archives: the ordered per-feed ledger, kept by saveRow (store/archive-ledger.ts).
+    ledger.ensureLedger(ctx.storage.sql);
+  }
+
+  // Archives (store/archives.ts drives these; store/archive-ledger.ts holds the logic). -----------
+
+  async archiveWork(limit: number): Promise<ledger.ArchiveWork> {
+    return this.serially(async () => ledger.takeArchiveWork(this.ctx.storage.sql, limit));
+  }
+
+  async archiveCounts(feeds: FeedKey[]): Promise<ReturnType<typeof ledger.unarchivedCounts>> {
+    return this.serially(async () => ledger.unarchivedCounts(this.ctx.storage.sql, feeds));
+  }
+
+  async archiveOldest(feed: FeedKey, limit: number): Promise<ledger.LedgerPoint[]> {
+    return this.serially(async () => ledger.oldestUnarchived(this.ctx.storage.sql, feed, limit));
+  }
+
+  async archiveSeal(feed: FeedKey, n: number, bound: ledger.LedgerPoint): Promise<{ articles: Article[]; ver: number }> {
+    return this.serially(async () => ledger.sealHere(this.ctx.storage.sql, feed, n, bound));
+  }
+
+  async archiveRead(feed: FeedKey, n: number): Promise<{ articles: Article[]; ver: number }> {
+    return this.serially(async () => ledger.archiveHere(this.ctx.storage.sql, feed, n));
+  }
+
+  async archiveWritten(feed: FeedKey, n: number, ver: number): Promise<void> {
+    await this.serially(async () => ledger.cleanArchive(this.ctx.storage.sql, feed, n, ver));
+  }
+
+  async archiveRegrow(feed: FeedKey): Promise<void> {
+    await this.serially(async () => ledger.markGrown(this.ctx.storage.sql, feed));
   }
 
   /** Applies a batch of operations on this shard's articles, in order, after every batch before it. */
@@ -305,6 +340,7 @@ export class ArticleWriter extends DurableObject<Env> {
       JSON.stringify([...new Set(row.keys)]),
       row.pending ? 1 : 0,
     );
+    ledger.syncLedger(this.ctx.storage.sql, id, row.record);
   }
 
   private logBumps(feeds: readonly FeedKey[], seq: number): void {

@@ -18,6 +18,8 @@
  * | `resume:{sourceId}:{token}:{part}`    | Continuation (JSON)           | — (expires in 1 hour) |
  * | `blocks`                              | the admin block list (JSON)   | —                     |
  * | `idx:{feedKey}:!{id}`                 | empty (a deletion, RFC 6721)  | DeletionMeta (expires in 30 days) |
+ * | `arc:{feedKey}:{n}`                   | StoredArchive: archive n (JSON)| —                    |
+ * | `arcidx:{feedKey}`                    | ArchiveIndex: {count} (JSON)  | —                     |
  *
  * `feedKey` is `all` for the global feed and `t/{type}/{slug}` for a tag. One index key per
  * (feed, article) means concurrent writers never touch the same key: no read-modify-write of a
@@ -42,6 +44,11 @@
  * walking `idx:` keys for debris; `articles`: walking `article:` keys for missing index keys), the
  * KV list cursor of the page it was on and the last key of that page it finished. Written by the
  * cron only (one writer), at most once per call.
+ *
+ * `arc:{feedKey}:{n}` is archive n (1 = oldest) of a feed (RFC 5005 §4): its articles, written
+ * when sealed and rewritten only when one of them changes or leaves; `arcidx:{feedKey}` says how
+ * many a feed has. Both are written by the archive sealer (store/archives.ts) only, from the
+ * writers' ledgers (store/archive-ledger.ts), so an archive page is one read, whatever its depth.
  */
 import { ARTICLE_ID_PATTERN } from "../domain/article";
 import type { Tag } from "../domain/tag";
@@ -147,6 +154,8 @@ export function idFromDeletionKey(feed: FeedKey, key: string): string | undefine
   const id = key.slice(prefix.length);
   return ARTICLE_ID_PATTERN.test(id) ? id : undefined;
 }
+export const archiveKey = (feed: FeedKey, n: number): string => `arc:${feed}:${n}`;
+export const archiveIndexKey = (feed: FeedKey): string => `arcidx:${feed}`;
 
 export const SOURCE_PREFIX = "source:";
 export const sourceKey = (id: string): string => `${SOURCE_PREFIX}${id}`;

@@ -44,7 +44,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const webhookSecret = newWebhookSecret();
   const adminToken = randomBytes(24).toString("hex");
   const envFile = join(workDir, "worker.env");
-  writeFileSync(envFile, `WEBHOOK_SECRET=${webhookSecret}\nADMIN_TOKEN=${adminToken}\nALLOW_PRIVATE_SOURCES=true\n`, { mode: 0o600 });
+  // ARCHIVE_SIZE: small archives, so the seeded feeds have chains of several (readers.e2e.test.ts).
+  writeFileSync(envFile, `WEBHOOK_SECRET=${webhookSecret}\nADMIN_TOKEN=${adminToken}\nALLOW_PRIVATE_SOURCES=true\nARCHIVE_SIZE=20\n`, { mode: 0o600 });
   const logFile = join(workDir, "wrangler.log");
 
   const [port, inspectorPort] = [await freePort(), await freePort()];

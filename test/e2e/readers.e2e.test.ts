@@ -127,6 +127,47 @@ e2eDescribe("feed readers", () => {
     }
   });
 
+  it("newsboat and feedparser read an archive chain (RFC 5005 §4) from the current feed back to the oldest archive", async () => {
+    // The cron seals the archives (ARCHIVE_SIZE=20 in this Worker's environment, global-setup.ts).
+    expect((await fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`)).status).toBe(200);
+    const pagingIds = [...stored.keys()].filter((id) => id.startsWith("e2e-page-"));
+    for (const format of ["rss", "atom"] as const) {
+      const current = pagingTag.feeds[format];
+      const [head] = await feedparser([current]);
+      expect(head!.bozo, `${current}: ${head!.bozo_exception}`).toBe(false);
+      const seen = new Set(head!.entries.map((e) => e.id));
+      const chain: string[] = [];
+      const inArchives: string[] = [];
+      for (let url = head!.feed.links.find((l) => l.rel === "prev-archive")?.href; url !== undefined; ) {
+        expect(chain.length, "the chain ends").toBeLessThan(20);
+        chain.push(url);
+        const [archive] = await feedparser([url]);
+        expect(archive!.status, url).toBe(200);
+        expect(archive!.bozo, `${url}: ${archive!.bozo_exception}`).toBe(false);
+        expect(archive!.feed.links.find((l) => l.rel === "current")?.href, url).toBe(current);
+        expect(archive!.entries.length, url).toBeGreaterThan(0);
+        for (const entry of archive!.entries) {
+          expect(entry.title, `${url}: ${entry.id}`).toBe(article(entry.id ?? "").title);
+          inArchives.push(entry.id ?? "");
+          seen.add(entry.id);
+        }
+        url = archive!.feed.links.find((l) => l.rel === "prev-archive")?.href;
+      }
+      // 120 articles, archives of 20, at least 20 kept current: 5 archives, 1 the oldest.
+      expect(chain).toHaveLength(5);
+      expect(chain.at(-1)).toBe(`${current.replace(/\.(rss|atom)$/, "")}/archive/1.${format}`);
+      expect(new Set(inArchives).size, "no entry in two archives").toBe(inArchives.length);
+      expect([...seen].sort()).toEqual(pagingIds.map(itemId).sort());
+
+      // newsboat subscribed to every archive gets exactly their entries, nothing in its error log.
+      const result = await newsboatReload(workDir, artifactsDir, `archives-${format}`, chain);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.errorLog).toBe("");
+      expect(result.items.map((i) => i.guid).sort()).toEqual([...inArchives].sort());
+      for (const item of result.items) expect(item.title, item.guid).toBe(article(item.guid).title);
+    }
+  });
+
   describe("Universal Feed Parser", () => {
     let parsed: ParsedFeed[];
     const urls = (): string[] => [

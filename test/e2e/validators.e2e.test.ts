@@ -13,7 +13,8 @@ import { fileURLToPath } from "node:url";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { beforeAll, expect, it } from "vitest";
-import { listTags } from "./support/api";
+import { listTags, tagNamed } from "./support/api";
+import { PAGING_TAG } from "./support/seed";
 import { checkAtomRules } from "./support/atom-rules";
 import { e2e, e2eDescribe } from "./support/context";
 import { CONTENT_TYPES, type Format, FORMATS, get, readPage } from "./support/feeds";
@@ -48,6 +49,10 @@ e2eDescribe("feeds validate against their specs", () => {
       const next = readPage(format, first.body).next;
       expect(next, `all.${format}?limit=20 has a next page`).toBeDefined();
       feedUrls[format].push(`${baseUrl}/feeds/all.${format}?limit=20`, next!);
+      // RFC 5005 §4 archives, sealed by the cron (ARCHIVE_SIZE=20 here): the oldest of all articles and of the long tag.
+      if (format === "rss") expect((await fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`)).status).toBe(200);
+      const long = await tagNamed(baseUrl, PAGING_TAG.type, PAGING_TAG.name);
+      feedUrls[format].push(`${baseUrl}/feeds/all/archive/1.${format}`, long.feeds[format].replace(/\.[a-z]+$/, `/archive/2.${format}`));
       // A combination feed (AND of two tags), first page and one at limit 1 with a next link.
       feedUrls[format].push(`${baseUrl}/feeds/city/almaty+party/amanat.${format}`, `${baseUrl}/feeds/city/almaty+party/amanat.${format}?limit=1`);
     }

@@ -34,7 +34,7 @@ export interface ParsedFeed {
   etag: string | null;
   modified: string | null;
   headers: Record<string, string>;
-  feed: { title: string | null; link: string | null; language: string | null; updated: number | null; id: string | null };
+  feed: { title: string | null; link: string | null; language: string | null; updated: number | null; id: string | null; links: ParsedEntry["links"] };
   entries: ParsedEntry[];
   conditional_status?: number | null;
   conditional_entries?: number;
