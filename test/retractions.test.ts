@@ -44,6 +44,13 @@ describe("a deleted article stays deleted", () => {
     expect(refreshed.outcomes.map((o) => o.status)).toEqual(["unchanged"]);
     const resent = await submit(article);
     expect(resent.status).toBe(200);
+    // The publisher is told why nothing was stored, and a re-delivery of that webhook says it again.
+    const resentBody = (await resent.json()) as { articles: { id: string; status: string }[] };
+    expect(resentBody.articles).toEqual([expect.objectContaining({ id, status: "retracted" })]);
+    const webhookId = uniqueId("msg");
+    expect((await submit(article, { id: webhookId })).status).toBe(200);
+    const redelivered = (await (await submit(article, { id: webhookId })).json()) as { redelivery?: boolean; articles: { status: string }[] };
+    expect(redelivered).toMatchObject({ redelivery: true, articles: [{ status: "retracted" }] });
     expect((await call(`/api/articles/${id}`)).status).toBe(404);
     expect(await feedIds(feed)).not.toContain(item);
 

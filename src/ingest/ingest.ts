@@ -29,11 +29,17 @@ import { missingTagRecords, putTagRecords } from "../store/tags";
 import { BatchCost, tagIdentity } from "../store/write-cost";
 import { type ArticleDraft, reviseDraft, stampArticle } from "./normalize";
 
-export type IngestStatus = "created" | "updated" | "unchanged";
+/**
+ * `retracted`: an admin deleted the article and this version may not bring it back (a tombstone,
+ * store/article-writer.ts); nothing was stored. Only the webhook answers it: an upstream copy of a
+ * retracted article counts as unchanged in a refresh (the feed keeps carrying it; nothing to do).
+ */
+export type IngestStatus = "created" | "updated" | "unchanged" | "retracted";
+export type UpstreamStatus = Exclude<IngestStatus, "retracted">;
 
-export interface IngestOutcome {
+export interface IngestOutcome<S extends IngestStatus = IngestStatus> {
   id: string;
-  status: IngestStatus;
+  status: S;
   tags: Tag[];
   url?: string;
 }
@@ -78,11 +84,12 @@ export async function ingestArticles(
   // Every draft goes to its writer, unchanged ones too: a retried delivery of a stored batch
   // finishes whatever an earlier, interrupted one left (its feed-version bumps).
   const applied = await applyArticleOps(store, drafts.map((draft): ArticleOp => ({ kind: "replace", draft })), nowMs);
-  return ok(applied.map(toIngestOutcome));
+  return ok(applied.map((outcome) => toIngestOutcome(outcome, outcome.status === "retracted" ? "retracted" : undefined)));
 }
 
-function toIngestOutcome(outcome: OpOutcome): IngestOutcome {
-  const status: IngestStatus = outcome.status === "created" || outcome.status === "updated" ? outcome.status : "unchanged";
+/** A writer's outcome as ingest answers it: created and updated as they are, the rest unchanged unless `other` says. */
+function toIngestOutcome<S extends IngestStatus = UpstreamStatus>(outcome: OpOutcome, other?: S): IngestOutcome<UpstreamStatus | S> {
+  const status = outcome.status === "created" || outcome.status === "updated" ? outcome.status : (other ?? "unchanged");
   return { id: outcome.id, status, tags: outcome.tags, ...(outcome.url !== undefined && { url: outcome.url }) };
 }
 
@@ -108,7 +115,7 @@ export interface UpstreamIngestOptions {
 }
 
 export interface UpstreamIngestResult {
-  outcomes: IngestOutcome[];
+  outcomes: IngestOutcome<UpstreamStatus>[];
   /** Changed articles left unwritten because `maxWriteOps` ran out. */
   deferred: number;
   /** The first of them: the document is continued from it (items after it, changed or not, wait too). */
@@ -138,7 +145,7 @@ export async function ingestUpstream(
 
   const budget = options.maxWriteOps ?? Number.POSITIVE_INFINITY;
   const candidates: { draft: ArticleDraft; inventedDate: boolean; merged: ArticleDraft; prev: Article | null }[] = [];
-  const outcomes: IngestOutcome[] = [];
+  const outcomes: IngestOutcome<UpstreamStatus>[] = [];
   for (const { draft, inventedDate } of batch) {
     const prev = previous.get(draft.id) ?? null;
     const merged = prev ? await mergeUpstream(prev, draft, inventedDate) : draft;
@@ -170,7 +177,7 @@ export async function ingestUpstream(
   }
   if (ops.length > 0) {
     await putTagRecords(kv, missing.filter((tag) => used.has(tagIdentity(tag))), new Date(nowMs).toISOString());
-    outcomes.push(...(await applyArticleOps(store, ops, nowMs)).map(toIngestOutcome));
+    outcomes.push(...(await applyArticleOps(store, ops, nowMs)).map((outcome) => toIngestOutcome(outcome)));
   }
   return { outcomes, deferred, ...(firstDeferredId !== undefined && { firstDeferredId }), kvOps: kvOps + cost.total };
 }

@@ -65,9 +65,9 @@ articleRoutes.post("/", writeRateLimit, async (c) => {
     articles: outcomes.map((o) => ({ ...o, href: `${urls.origin}/api/articles/${o.id}` })),
   };
   if (submitter.kind === "webhook") await putSeenAnswer(c.env.KV, submitter.webhookId, answer);
-  const changed = outcomes.some((o) => o.status !== "unchanged");
-  notifyHubs(c, outcomes.filter((o) => o.status !== "unchanged").flatMap((o) => o.tags));
-  return c.json(answer, changed ? 201 : 200);
+  const stored = outcomes.filter((o) => o.status === "created" || o.status === "updated");
+  notifyHubs(c, stored.flatMap((o) => o.tags));
+  return c.json(answer, stored.length > 0 ? 201 : 200);
 });
 
 articleRoutes.get("/:id", async (c) => {
