@@ -80,11 +80,22 @@ export async function ingestArticles(
   for (const { next, prev } of changed) cost.add(next, prev);
   const kvOperations = Math.ceil(drafts.length / 100) + Math.ceil(tags.length / 100) + cost.total;
   if (kvOperations > budget) return err({ kvOperations, budget });
-  await putTagRecords(kv, missing, new Date(nowMs).toISOString());
   // Every draft goes to its writer, unchanged ones too: a retried delivery of a stored batch
   // finishes whatever an earlier, interrupted one left (its feed-version bumps).
   const applied = await applyArticleOps(store, drafts.map((draft): ArticleOp => ({ kind: "replace", draft })), nowMs);
+  await putStoredTagRecords(kv, missing, applied, nowMs);
   return ok(applied.map((outcome) => toIngestOutcome(outcome, outcome.status === "retracted" ? "retracted" : undefined)));
+}
+
+/**
+ * The missing tag records of the tags the writers' stored records carry, written after the
+ * writers answered: a draft they refused (`retracted`) or that failed leaves no record of a tag
+ * without articles behind. A feed may list an article for a moment before its tag's record exists.
+ */
+async function putStoredTagRecords(kv: KVNamespace, missing: readonly Tag[], applied: readonly OpOutcome[], nowMs: number): Promise<void> {
+  if (missing.length === 0) return;
+  const stored = new Set(applied.filter((o) => o.status !== "retracted").flatMap((o) => o.tags.map(tagIdentity)));
+  await putTagRecords(kv, missing.filter((tag) => stored.has(tagIdentity(tag))), new Date(nowMs).toISOString());
 }
 
 /** A writer's outcome as ingest answers it: created and updated as they are, the rest unchanged unless `other` says. */
@@ -176,8 +187,9 @@ export async function ingestUpstream(
     ops.push({ kind: "merge", draft, inventedDate });
   }
   if (ops.length > 0) {
-    await putTagRecords(kv, missing.filter((tag) => used.has(tagIdentity(tag))), new Date(nowMs).toISOString());
-    outcomes.push(...(await applyArticleOps(store, ops, nowMs)).map((outcome) => toIngestOutcome(outcome)));
+    const applied = await applyArticleOps(store, ops, nowMs);
+    await putStoredTagRecords(kv, missing.filter((tag) => used.has(tagIdentity(tag))), applied, nowMs);
+    outcomes.push(...applied.map((outcome) => toIngestOutcome(outcome)));
   }
   return { outcomes, deferred, ...(firstDeferredId !== undefined && { firstDeferredId }), kvOps: kvOps + cost.total };
 }
