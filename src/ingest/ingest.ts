@@ -27,6 +27,7 @@ import { type ArticleStore, applyArticleOps, getArticles } from "../store/articl
 import type { ArticleOp, OpOutcome } from "../store/article-ops";
 import { missingTagRecords, putTagRecords } from "../store/tags";
 import { BatchCost, tagIdentity } from "../store/write-cost";
+import { plainUrlWithoutUserinfo } from "./ids";
 import { type ArticleDraft, reviseDraft, stampArticle } from "./normalize";
 
 /**
@@ -219,7 +220,18 @@ export async function mergeUpstream(prev: Article, draft: ArticleDraft, invented
   return reviseDraft(merged);
 }
 
-const sourceKey = (s: SourceRef): string => (s.url !== undefined ? `url:${s.url}` : `name:${s.name}`);
+/**
+ * A source's identity: its URL without userinfo (drafts are stored without it, normalize.ts;
+ * records stored before that may still carry it, and must still match their source), else its name.
+ */
+function sourceKey(s: SourceRef): string {
+  if (s.url === undefined) return `name:${s.name}`;
+  try {
+    return `url:${plainUrlWithoutUserinfo(s.url)}`;
+  } catch {
+    return `url:${s.url}`;
+  }
+}
 
 
 function unionBy<T>(first: readonly T[], second: readonly T[], key: (value: T) => string): T[] {
