@@ -7,7 +7,7 @@
 import type { Tag } from "../domain/tag";
 import { getFeedVersions } from "../store/feed-versions";
 import { tagFeedKey } from "../store/keys";
-import { newestPublished } from "../store/tag-activity";
+import { forgetNewestPublished, newestPublished } from "../store/tag-activity";
 import { getDirectoryDocument, getLastDirectoryDocument, getTagSetToken, listTagRecords, putDirectoryDocument } from "../store/tags";
 import { loadTaxonomy } from "../store/taxonomy";
 import { findTag, tagTypeLabel } from "../tags/resolve";
@@ -148,6 +148,7 @@ function fnv1a(text: string): string {
 export function forgetDirectoryIsolateState(): void {
   memo = undefined;
   renderedDirectories.clear();
+  forgetNewestPublished();
 }
 
 function directoryView(doc: DirectoryDocument, urls: SiteUrls): DirectoryView {
