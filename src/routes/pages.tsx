@@ -2,7 +2,7 @@
  * HTML pages, server-rendered with Hono's JSX (views in src/pages/): small, readable, no client
  * framework and no script at all.
  *   GET /                      the tag directory, grouped by type, with subscribe links
- *   GET /tags/{type}           the tags of one type (the category `domain`/`scheme` feeds carry), `?page=` past 1,000
+ *   GET /tags/{type}           the tags of one type (the category `domain`/`scheme` feeds carry), `?page=` past 500
  *   GET /tags/{type}/{slug}    one tag: subscribe links, autodiscovery, its latest articles
  *   GET /articles/{id}         one article
  *   GET /feed.xsl              the XSLT that turns an RSS or Atom feed opened in a browser into a page
@@ -23,7 +23,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ARTICLE_ID_PATTERN } from "../domain/article";
 import { TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
 import type { AppEnv } from "../env";
-import { DIRECTORY_FULL_LIMIT, TYPE_PREVIEW, renderDirectory } from "../feeds/directory";
+import { PAGE_TAGS, TYPE_PREVIEW, renderDirectory } from "../feeds/directory";
 import { ArticlePage } from "../pages/article";
 import { DirectoryPage, TagTypePage } from "../pages/directory";
 import { ErrorPage } from "../pages/error";
@@ -118,7 +118,7 @@ pageRoutes.get("/", secure, async (c) => {
   // The page is the same for every reader of one language: rendered once per directory document
   // (and origin, language, time zone), so a warm request costs one KV read and no rendering.
   const rendered = await renderDirectory(c.env.KV, urls, `page\n${view.lang}\n${view.dates.timeZone}`, async (directory) => {
-    const paged = directory.total > DIRECTORY_FULL_LIMIT;
+    const paged = directory.total > PAGE_TAGS;
     const page = <DirectoryPage groups={directory.groups(paged ? TYPE_PREVIEW : undefined)} types={paged ? directory.types : undefined} urls={urls} />;
     return (await htmlDocument(<ViewContext.Provider value={view}>{page}</ViewContext.Provider>)).toString();
   });
@@ -144,14 +144,14 @@ pageRoutes.get("/tags/:type", secure, async (c) => {
   const { index, etag } = await loadTaxonomy(c.env.KV);
   const rendered = await renderDirectory(c.env.KV, urls, `type\n${type}\n${pageNo}\n${view.lang}\n${view.dates.timeZone}\n${etag}`, async (directory) => {
     const count = directory.types.find((t) => t.type === type)?.count ?? 0;
-    const pages = Math.max(1, Math.ceil(count / DIRECTORY_FULL_LIMIT));
+    const pages = Math.max(1, Math.ceil(count / PAGE_TAGS));
     const html = async (body: Child) => (await htmlDocument(<ViewContext.Provider value={view}>{body}</ViewContext.Provider>)).toString();
     if ((count === 0 && taxonomyTags(index, type).length === 0) || pageNo > pages) {
       const message = count === 0 ? view.t.noSuchTagType : view.t.noSuchPage;
       return { status: 404 as const, body: await html(<ErrorPage urls={urls} title={view.t.notFound} message={message} />) };
     }
-    const from = (pageNo - 1) * DIRECTORY_FULL_LIMIT;
-    const group = directory.group(type, from, from + DIRECTORY_FULL_LIMIT);
+    const from = (pageNo - 1) * PAGE_TAGS;
+    const group = directory.group(type, from, from + PAGE_TAGS);
     return html(<TagTypePage type={type} label={tagTypeLabel(index, type)} group={group} count={count} page={pageNo} pages={pages} urls={urls} />);
   });
   return answerDirectory(c, rendered, directoryPageHeaders(view));
