@@ -131,7 +131,8 @@ export async function renderDirectory(
   // TextEncoder always answers a fresh, ArrayBuffer-backed array (Encoding standard §9.1).
   const body = encoder.encode(text) as Uint8Array<ArrayBuffer>;
   const rendered: RenderedDirectory = { status, body, etag: `"dir-${fnv1a(key)}-${doc.builtAt.toString(36)}"`, lastModified: doc.builtAt };
-  renderedDirectories.set(key, rendered);
+  // A 404 is not kept: any type name can be asked for, and must not push the real pages out.
+  if (status === 200) renderedDirectories.set(key, rendered);
   return rendered;
 }
 

@@ -140,7 +140,7 @@ pageRoutes.get("/tags/:type", secure, async (c) => {
   }
   const pageNo = Number(rawPage ?? "1");
   // Only `page` counts: any other parameter is the same page (and the same cached rendering).
-  const view = viewOf(c, pageNo === 1 ? urls.tagType(type).slice(urls.origin.length) : `${urls.tagType(type).slice(urls.origin.length)}?page=${pageNo}`);
+  const view = viewOf(c, pageNo === 1 ? `/tags/${type}` : `/tags/${type}?page=${pageNo}`);
   const { index, etag } = await loadTaxonomy(c.env.KV);
   const rendered = await renderDirectory(c.env.KV, urls, `type\n${type}\n${pageNo}\n${view.lang}\n${view.dates.timeZone}\n${etag}`, async (directory) => {
     const count = directory.types.find((t) => t.type === type)?.count ?? 0;
