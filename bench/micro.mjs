@@ -398,6 +398,18 @@ if (want("app")) {
       requests[path] = { warm: warm.kv, cold: (await get(path)).kv, bytes: warm.bytes, status: warm.status };
     }
     const request = (path) => app.request(`http://127.0.0.1${path}`, {}, env, ctx).then((r) => r.arrayBuffer());
+    // Process CPU time per request (user + system), less sensitive than wall time to other
+    // processes on a shared machine: the mean of n sequential requests.
+    const cpuPerRequest = async (fn, n) => {
+      const before = process.cpuUsage();
+      for (let i = 0; i < n; i++) await fn();
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / 1000 / n;
+    };
+    for (const path of paths) {
+      requests[path].cpuWarmMs = await cpuPerRequest(() => request(path), 40);
+      requests[path].cpuColdMs = await cpuPerRequest(() => (forgetDirectoryIsolateState(), request(path)), 20);
+    }
     log(`directory at ${total} tags`);
     const timed = await compare(
       paths.flatMap((path) => [

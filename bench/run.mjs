@@ -277,13 +277,13 @@ function buildReport(r) {
     if (a.directoryScale) {
       md("The directory: warm is an isolate that has the rendering, cold a fresh one (`forgetDirectoryIsolateState`): the tag set's version and the directory document read, parsed and rendered. KV operations per request from `x-tagfeed-kv`.");
       md();
-      row(["request", "tags", "body", "KV warm", "KV cold", "median CPU warm [p25–p75]", "median CPU cold [p25–p75]"]);
-      row(["---", "---:", "---:", "---", "---", "---:", "---:"]);
+      row(["request", "tags", "body", "KV warm", "KV cold", "median time warm [p25–p75]", "median time cold [p25–p75]", "process CPU warm / cold"]);
+      row(["---", "---:", "---:", "---", "---", "---:", "---:", "---:"]);
       for (const scale of a.directoryScale) {
         for (const [path, req] of Object.entries(scale.requests)) {
           const at = (kind) => scale.rows.find((r) => r.name === `GET ${path} (${scale.total} tags, ${kind})`);
           const cpu = (r) => (r ? `${num(r.medianMs)} ms [${num(r.p25Ms)}–${num(r.p75Ms)}]` : "");
-          row([`GET ${path}`, scale.total, `${Math.round(req.bytes / 1024)} KiB`, kvs(req.warm), kvs(req.cold), cpu(at("warm")), cpu(at("cold"))]);
+          row([`GET ${path}`, scale.total, `${Math.round(req.bytes / 1024)} KiB`, kvs(req.warm), kvs(req.cold), cpu(at("warm")), cpu(at("cold")), `${num(req.cpuWarmMs)} / ${num(req.cpuColdMs)} ms`]);
         }
       }
       md();
