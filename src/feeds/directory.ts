@@ -63,11 +63,12 @@ const NEWEST_LISTS_PER_BUILD = 100;
 /** Up to this many tags `/api/tags` lists every tag in one answer; past it, it pages (`limit` at most this). */
 export const DIRECTORY_FULL_LIMIT = 1000;
 /**
- * Up to this many tags `/` lists every tag, and `/tags/{type}` shows this many a page. HTML costs
- * about 10 µs of CPU a tag to render (its date in the reader's zone and language, four links), so
- * a cold page stays well under 10 ms; once rendered it is kept (`renderDirectory`).
+ * Up to this many tags `/` lists every tag, and `/tags/{type}` shows this many a page. HTML is the
+ * costly rendering (a date in the reader's zone and language and four links a tag: 500 tags took
+ * 16-26 ms cold in the bench on a busy machine), so a cold page stays near 10 ms at this size;
+ * once rendered it is kept (`renderDirectory`).
  */
-export const PAGE_TAGS = 500;
+export const PAGE_TAGS = 200;
 /** Tags of each type `/` shows past PAGE_TAGS (the rest are a link away, on `/tags/{type}`). */
 export const TYPE_PREVIEW = 50;
 

@@ -2,7 +2,7 @@
  * HTML pages, server-rendered with Hono's JSX (views in src/pages/): small, readable, no client
  * framework and no script at all.
  *   GET /                      the tag directory, grouped by type, with subscribe links
- *   GET /tags/{type}           the tags of one type (the category `domain`/`scheme` feeds carry), `?page=` past 500
+ *   GET /tags/{type}           the tags of one type (the category `domain`/`scheme` feeds carry), `?page=` past 200
  *   GET /tags/{type}/{slug}    one tag: subscribe links, autodiscovery, its latest articles
  *   GET /articles/{id}         one article
  *   GET /feed.xsl              the XSLT that turns an RSS or Atom feed opened in a browser into a page
