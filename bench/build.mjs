@@ -25,7 +25,8 @@ export { DEFAULT_TAXONOMY } from "./src/tags/default-taxonomy";
 const APP = `export { app } from "./src/app";
 export { ArticleWriter } from "./src/store/article-writer";
 export { TaxonomyWriter } from "./src/store/taxonomy-writer";
-export { durableNamespace } from "./bench/durable-objects.mjs";`;
+export { durableNamespace } from "./bench/durable-objects.mjs";
+export { forgetDirectoryIsolateState } from "./src/feeds/directory";`;
 
 /** The upstream entry, from whatever exists: the parser's module name is not settled yet. */
 function upstreamEntry() {

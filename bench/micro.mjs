@@ -333,7 +333,7 @@ if (want("parse")) {
 // *.workers.dev host has none that works): KV operations per request by layer, and CPU per request.
 
 if (want("app")) {
-  const { app, ArticleWriter, TaxonomyWriter, durableNamespace } = await import(built.app);
+  const { app, ArticleWriter, TaxonomyWriter, durableNamespace, forgetDirectoryIsolateState } = await import(built.app);
   const kv = new MemoryKV();
   const env = { KV: kv, KV_COUNT: "true", ADMIN_TOKEN: "bench-admin", WEBHOOK_SECRET: "", PUBLIC_ORIGIN: "" };
   // The writers' KV operations happen in their own invocations, as in workerd: not in x-tagfeed-kv.
@@ -385,8 +385,49 @@ if (want("app")) {
     ],
     { rounds: ROUNDS, budgetMs: BUDGET },
   );
+  // The directory at 1,000 and 5,000 tags: warm (this isolate keeps the rendering) and cold (a fresh
+  // isolate: the tag set's version and the document read, parsed, rendered), CPU and KV operations.
+  const directoryAt = async () => {
+    const total = (await (await app.request("http://127.0.0.1/api/tags?limit=1", {}, env, ctx)).json()).total;
+    await settle();
+    const paths = ["/", "/api/tags", "/opml", "/tags/person"];
+    const requests = {};
+    for (const path of paths) {
+      const warm = await get(path);
+      forgetDirectoryIsolateState();
+      requests[path] = { warm: warm.kv, cold: (await get(path)).kv, bytes: warm.bytes, status: warm.status };
+    }
+    const request = (path) => app.request(`http://127.0.0.1${path}`, {}, env, ctx).then((r) => r.arrayBuffer());
+    // Process CPU time per request (user + system), less sensitive than wall time to other
+    // processes on a shared machine: the mean of n sequential requests.
+    const cpuPerRequest = async (fn, n) => {
+      const before = process.cpuUsage();
+      for (let i = 0; i < n; i++) await fn();
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / 1000 / n;
+    };
+    for (const path of paths) {
+      requests[path].cpuWarmMs = await cpuPerRequest(() => request(path), 40);
+      requests[path].cpuColdMs = await cpuPerRequest(() => (forgetDirectoryIsolateState(), request(path)), 20);
+    }
+    log(`directory at ${total} tags`);
+    const timed = await compare(
+      paths.flatMap((path) => [
+        { name: `GET ${path} (${total} tags, warm)`, fn: () => request(path) },
+        { name: `GET ${path} (${total} tags, cold)`, fn: () => (forgetDirectoryIsolateState(), request(path)) },
+      ]),
+      { rounds: ROUNDS, budgetMs: BUDGET / 2 },
+    );
+    return { total, requests, rows: timed };
+  };
+  const directoryScale = [await directoryAt()];
+  for (let batch = 0; batch < 40; batch++) {
+    await post(Array.from({ length: 10 }, (_, i) => ({ ...webhookInput(20_000 + batch * 10 + i), tags: Array.from({ length: 10 }, (_, j) => ({ type: "person", name: `Bench person ${1000 + batch * 100 + i * 10 + j}` })) })));
+  }
+  directory.build5000 = await get("/api/tags");
+  directoryScale.push(await directoryAt());
   const sumOps = (c) => (c.reads ?? 0) + (c.bulk_reads ?? 0) + (c.lists ?? 0) + (c.writes ?? 0) + (c.deletes ?? 0);
-  results.app = { feedPath, perArticleFirst: perArticle[0], perArticleLater: perArticle[perArticle.length - 1], perArticleOps: perArticle.map(sumOps), firstRender, snapshot, healthz, directory, rows, kvKeys: kv.size };
+  results.app = { feedPath, perArticleFirst: perArticle[0], perArticleLater: perArticle[perArticle.length - 1], perArticleOps: perArticle.map(sumOps), firstRender, snapshot, healthz, directory, directoryScale, rows, kvKeys: kv.size };
 }
 
 writeFileSync(outFile, JSON.stringify(results, null, 1));

@@ -301,6 +301,25 @@ function buildReport(r) {
     row(["POST /api/articles (admin bearer), first article", "", kvs(a.perArticleFirst), ""]);
     row(["POST /api/articles (admin bearer), later articles", "", kvs(a.perArticleLater), ""]);
     md();
+    if (a.directoryScale) {
+      md("The directory: warm is an isolate that has the rendering, cold a fresh one (`forgetDirectoryIsolateState`): the tag set's version and the directory document read, parsed and rendered. KV operations per request from `x-tagfeed-kv`.");
+      md();
+      row(["request", "tags", "body", "KV warm", "KV cold", "median time warm [p25–p75]", "median time cold [p25–p75]", "process CPU warm / cold"]);
+      row(["---", "---:", "---:", "---", "---", "---:", "---:", "---:"]);
+      for (const scale of a.directoryScale) {
+        for (const [path, req] of Object.entries(scale.requests)) {
+          const at = (kind) => scale.rows.find((r) => r.name === `GET ${path} (${scale.total} tags, ${kind})`);
+          const cpu = (r) => (r ? `${num(r.medianMs)} ms [${num(r.p25Ms)}–${num(r.p75Ms)}]` : "");
+          row([`GET ${path}`, scale.total, `${Math.round(req.bytes / 1024)} KiB`, kvs(req.warm), kvs(req.cold), cpu(at("warm")), cpu(at("cold")), `${num(req.cpuWarmMs)} / ${num(req.cpuColdMs)} ms`]);
+        }
+      }
+      md();
+      const thousand = a.directoryScale[0];
+      const warmMax = Math.max(...["/", "/api/tags", "/opml"].map((p) => thousand.rows.find((r) => r.name === `GET ${p} (${thousand.total} tags, warm)`)?.medianMs ?? Infinity));
+      const coldMax = Math.max(...["/", "/api/tags", "/opml"].map((p) => thousand.rows.find((r) => r.name === `GET ${p} (${thousand.total} tags, cold)`)?.medianMs ?? Infinity));
+      const readsMax = Math.max(...["/", "/api/tags", "/opml"].map((p) => (thousand.requests[p].cold.reads ?? 0) + (thousand.requests[p].cold.bulk_reads ?? 0) + (thousand.requests[p].cold.lists ?? 0)));
+      target(`Directory (/, /opml, /api/tags) at ${thousand.total} tags: ≤ 2 KV reads, ≤ 2 ms warm, < 10 ms cold`, readsMax <= 2 && warmMax <= 2 && coldMax < 10, `${readsMax} reads, ${num(warmMax)} ms warm, ${num(coldMax)} ms cold (slowest)`, "");
+    }
     const reads = (a.snapshot.kv.reads ?? 0) + (a.snapshot.kv.bulk_reads ?? 0);
     target("Feed from its snapshot, no Cache API (*.workers.dev): ≤ 2 KV reads", reads <= 2, `${reads} reads`, reads <= 2 ? "" : "the feed route reads the `taxonomy` key on every request, before the version and the snapshot; see ANALYSIS.md, Serving");
   }

@@ -9,6 +9,7 @@ import type { ArticleInput } from "../src/domain/article";
 import { ingestUpstream } from "../src/ingest/ingest";
 import { normalizeArticle } from "../src/ingest/normalize";
 import { articleStore } from "../src/store/articles";
+import { tagKey } from "../src/store/keys";
 import { loadTaxonomy } from "../src/store/taxonomy";
 import { adminHeaders, call, makeArticle, submit, uniqueId } from "./helpers";
 
@@ -44,6 +45,13 @@ describe("a deleted article stays deleted", () => {
     expect(refreshed.outcomes.map((o) => o.status)).toEqual(["unchanged"]);
     const resent = await submit(article);
     expect(resent.status).toBe(200);
+    // The publisher is told why nothing was stored, and a re-delivery of that webhook says it again.
+    const resentBody = (await resent.json()) as { articles: { id: string; status: string }[] };
+    expect(resentBody.articles).toEqual([expect.objectContaining({ id, status: "retracted" })]);
+    const webhookId = uniqueId("msg");
+    expect((await submit(article, { id: webhookId })).status).toBe(200);
+    const redelivered = (await (await submit(article, { id: webhookId })).json()) as { redelivery?: boolean; articles: { status: string }[] };
+    expect(redelivered).toMatchObject({ redelivery: true, articles: [{ status: "retracted" }] });
     expect((await call(`/api/articles/${id}`)).status).toBe(404);
     expect(await feedIds(feed)).not.toContain(item);
 
@@ -52,5 +60,18 @@ describe("a deleted article stays deleted", () => {
     expect((await submit(changed)).status).toBe(201);
     expect((await call(`/api/articles/${id}`)).status).toBe(200);
     expect(await feedIds(feed)).toContain(item);
+  });
+
+  it("leaves no tag record behind for a re-sent copy it refused", async () => {
+    const tag = uniqueId("stray");
+    const article = makeArticle({ tags: [{ type: "topic", name: tag }] });
+    expect((await submit(article)).status).toBe(201);
+    expect((await call(`/api/articles/${String(article.id)}`, { method: "DELETE", headers: adminHeaders() })).status).toBeLessThan(300);
+    // The tag's record gone with its last article (as a merge leaves it), then the same version again.
+    await env.KV.delete(tagKey({ type: "topic", slug: tag }));
+    const resent = (await (await submit(article)).json()) as { articles: { status: string }[] };
+    expect(resent.articles.map((a) => a.status)).toEqual(["retracted"]);
+    expect(await upstreamCopy(article)).toMatchObject({ outcomes: [{ status: "unchanged" }] });
+    expect(await env.KV.get(tagKey({ type: "topic", slug: tag }))).toBeNull();
   });
 });

@@ -13,6 +13,11 @@ export class BoundedLru<V> {
     private readonly sizeOf: (value: V) => number,
   ) {}
 
+  clear(): void {
+    this.entries.clear();
+    this.total = 0;
+  }
+
   get(key: string): V | undefined {
     const hit = this.entries.get(key);
     if (hit !== undefined) {

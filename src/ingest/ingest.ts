@@ -27,13 +27,20 @@ import { type ArticleStore, applyArticleOps, getArticles } from "../store/articl
 import type { ArticleOp, OpOutcome } from "../store/article-ops";
 import { missingTagRecords, putTagRecords } from "../store/tags";
 import { BatchCost, tagIdentity } from "../store/write-cost";
+import { plainUrlWithoutUserinfo } from "./ids";
 import { type ArticleDraft, reviseDraft, stampArticle } from "./normalize";
 
-export type IngestStatus = "created" | "updated" | "unchanged";
+/**
+ * `retracted`: an admin deleted the article and this version may not bring it back (a tombstone,
+ * store/article-writer.ts); nothing was stored. Only the webhook answers it: an upstream copy of a
+ * retracted article counts as unchanged in a refresh (the feed keeps carrying it; nothing to do).
+ */
+export type IngestStatus = "created" | "updated" | "unchanged" | "retracted";
+export type UpstreamStatus = Exclude<IngestStatus, "retracted">;
 
-export interface IngestOutcome {
+export interface IngestOutcome<S extends IngestStatus = IngestStatus> {
   id: string;
-  status: IngestStatus;
+  status: S;
   tags: Tag[];
   url?: string;
 }
@@ -74,15 +81,27 @@ export async function ingestArticles(
   for (const { next, prev } of changed) cost.add(next, prev);
   const kvOperations = Math.ceil(drafts.length / 100) + Math.ceil(tags.length / 100) + cost.total;
   if (kvOperations > budget) return err({ kvOperations, budget });
-  await putTagRecords(kv, missing, new Date(nowMs).toISOString());
   // Every draft goes to its writer, unchanged ones too: a retried delivery of a stored batch
   // finishes whatever an earlier, interrupted one left (its feed-version bumps).
   const applied = await applyArticleOps(store, drafts.map((draft): ArticleOp => ({ kind: "replace", draft })), nowMs);
-  return ok(applied.map(toIngestOutcome));
+  await putStoredTagRecords(kv, missing, applied, nowMs);
+  return ok(applied.map((outcome) => toIngestOutcome(outcome, outcome.status === "retracted" ? "retracted" : undefined)));
 }
 
-function toIngestOutcome(outcome: OpOutcome): IngestOutcome {
-  const status: IngestStatus = outcome.status === "created" || outcome.status === "updated" ? outcome.status : "unchanged";
+/**
+ * The missing tag records of the tags the writers' stored records carry, written after the
+ * writers answered: a draft they refused (`retracted`) or that failed leaves no record of a tag
+ * without articles behind. A feed may list an article for a moment before its tag's record exists.
+ */
+async function putStoredTagRecords(kv: KVNamespace, missing: readonly Tag[], applied: readonly OpOutcome[], nowMs: number): Promise<void> {
+  if (missing.length === 0) return;
+  const stored = new Set(applied.filter((o) => o.status !== "retracted").flatMap((o) => o.tags.map(tagIdentity)));
+  await putTagRecords(kv, missing.filter((tag) => stored.has(tagIdentity(tag))), new Date(nowMs).toISOString());
+}
+
+/** A writer's outcome as ingest answers it: created and updated as they are, the rest unchanged unless `other` says. */
+function toIngestOutcome<S extends IngestStatus = UpstreamStatus>(outcome: OpOutcome, other?: S): IngestOutcome<UpstreamStatus | S> {
+  const status = outcome.status === "created" || outcome.status === "updated" ? outcome.status : (other ?? "unchanged");
   return { id: outcome.id, status, tags: outcome.tags, ...(outcome.url !== undefined && { url: outcome.url }) };
 }
 
@@ -108,7 +127,7 @@ export interface UpstreamIngestOptions {
 }
 
 export interface UpstreamIngestResult {
-  outcomes: IngestOutcome[];
+  outcomes: IngestOutcome<UpstreamStatus>[];
   /** Changed articles left unwritten because `maxWriteOps` ran out. */
   deferred: number;
   /** The first of them: the document is continued from it (items after it, changed or not, wait too). */
@@ -138,7 +157,7 @@ export async function ingestUpstream(
 
   const budget = options.maxWriteOps ?? Number.POSITIVE_INFINITY;
   const candidates: { draft: ArticleDraft; inventedDate: boolean; merged: ArticleDraft; prev: Article | null }[] = [];
-  const outcomes: IngestOutcome[] = [];
+  const outcomes: IngestOutcome<UpstreamStatus>[] = [];
   for (const { draft, inventedDate } of batch) {
     const prev = previous.get(draft.id) ?? null;
     const merged = prev ? await mergeUpstream(prev, draft, inventedDate) : draft;
@@ -169,8 +188,9 @@ export async function ingestUpstream(
     ops.push({ kind: "merge", draft, inventedDate });
   }
   if (ops.length > 0) {
-    await putTagRecords(kv, missing.filter((tag) => used.has(tagIdentity(tag))), new Date(nowMs).toISOString());
-    outcomes.push(...(await applyArticleOps(store, ops, nowMs)).map(toIngestOutcome));
+    const applied = await applyArticleOps(store, ops, nowMs);
+    await putStoredTagRecords(kv, missing.filter((tag) => used.has(tagIdentity(tag))), applied, nowMs);
+    outcomes.push(...applied.map((outcome) => toIngestOutcome(outcome)));
   }
   return { outcomes, deferred, ...(firstDeferredId !== undefined && { firstDeferredId }), kvOps: kvOps + cost.total };
 }
@@ -200,7 +220,18 @@ export async function mergeUpstream(prev: Article, draft: ArticleDraft, invented
   return reviseDraft(merged);
 }
 
-const sourceKey = (s: SourceRef): string => (s.url !== undefined ? `url:${s.url}` : `name:${s.name}`);
+/**
+ * A source's identity: its URL without userinfo (drafts are stored without it, normalize.ts;
+ * records stored before that may still carry it, and must still match their source), else its name.
+ */
+function sourceKey(s: SourceRef): string {
+  if (s.url === undefined) return `name:${s.name}`;
+  try {
+    return `url:${plainUrlWithoutUserinfo(s.url)}`;
+  } catch {
+    return `url:${s.url}`;
+  }
+}
 
 
 function unionBy<T>(first: readonly T[], second: readonly T[], key: (value: T) => string): T[] {

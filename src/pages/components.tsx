@@ -23,7 +23,7 @@ export function TagList(props: { tags: readonly DirectoryTag[] }) {
         <li class="item">
           <a href={tag.page}>{tag.name}</a>
           <div class="small muted">
-            {tag.newest === null || tag.newest === undefined ? t.noArticlesYet : <>{t.newestArticle}: <DateTime iso={tag.newest} /></>}
+            {tag.newest !== null ? <>{t.newestArticle}: <DateTime iso={tag.newest} /></> : tag.newest_known ? t.noArticlesYet : t.newestUnknown}
             {" · "}
             <FeedLinks name={tag.name} feeds={tag.feeds} />
           </div>

@@ -28,6 +28,11 @@ describe("formatDisplayDate", () => {
     expect(parseOffset("+25:00")).toBeUndefined();
     expect(offsetLabel(-210)).toBe("UTC−03:30");
     expect(zoneOffsetMinutes(Date.UTC(2024, 6, 1), "Europe/Berlin")).toBe(120);
+    // The day summer time starts (01:00 UTC): both sides of the change, in either order.
+    expect(zoneOffsetMinutes(Date.UTC(2024, 2, 31, 1, 0), "Europe/Berlin")).toBe(120);
+    expect(zoneOffsetMinutes(Date.UTC(2024, 2, 31, 0, 59), "Europe/Berlin")).toBe(60);
+    expect(zoneOffsetMinutes(Date.UTC(2024, 2, 31, 23, 0), "Europe/Berlin")).toBe(120);
+    expect(zoneOffsetMinutes(Date.UTC(2024, 2, 30, 23, 0), "Europe/Berlin")).toBe(60);
     expect(isTimeZone("Asia/Almaty")).toBe(true);
     expect(isTimeZone("Mars/Olympus")).toBe(false);
   });

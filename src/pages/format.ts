@@ -40,8 +40,31 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
-/** The zone's offset from UTC at an instant, in minutes (from Intl's wall-clock parts). */
+const DAY_MS = 86_400_000;
+/** `{zone}\n{UTC day}` → the offset all that day, or null when it changes during it. */
+const dayOffsets = new Map<string, number | null>();
+
+/**
+ * The zone's offset from UTC at an instant, in minutes. Intl's parts cost microseconds a call and a
+ * directory page shows a date per tag, so the offset is known per UTC day: equal at the day's first
+ * and last millisecond means constant all day (no zone changes its offset twice within a day), and
+ * a transition day asks Intl for each instant.
+ */
 export function zoneOffsetMinutes(ms: number, timeZone: string): number {
+  const day = Math.floor(ms / DAY_MS);
+  const key = `${timeZone}\n${day}`;
+  let constant = dayOffsets.get(key);
+  if (constant === undefined) {
+    const first = exactZoneOffsetMinutes(day * DAY_MS, timeZone);
+    constant = first === exactZoneOffsetMinutes(day * DAY_MS + DAY_MS - 1, timeZone) ? first : null;
+    if (dayOffsets.size >= 10_000) dayOffsets.clear();
+    dayOffsets.set(key, constant);
+  }
+  return constant ?? exactZoneOffsetMinutes(ms, timeZone);
+}
+
+/** The zone's offset from UTC at an instant, in minutes (from Intl's wall-clock parts). */
+function exactZoneOffsetMinutes(ms: number, timeZone: string): number {
   let format = zoneParts.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-US", {

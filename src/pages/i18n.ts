@@ -77,6 +77,17 @@ export interface Messages {
   typeIntro: (type: string) => string;
   typeDescription: (label: string) => string;
   noTagOfType: string;
+  /** "1 234 tags" (the count already formatted). */
+  tagCount: (count: string) => string;
+  /** The link from a type's first tags on `/` to all of them. */
+  allOfType: (count: string, label: string) => string;
+  /** "Page 2 of 6". */
+  pageOf: (page: number, pages: number) => string;
+  previousPage: string;
+  nextPage: string;
+  noSuchPage: string;
+  /** A tag whose newest article's date the directory has not read yet. */
+  newestUnknown: string;
   subscribe: string;
   subscribeHint: string;
   latest: string;
@@ -139,6 +150,13 @@ const en: Messages = {
   typeIntro: (type) => `Tags of type ${type}. Each is a feed: copy one of its links into your reader.`,
   typeDescription: (label) => `Every ${label} tag on tagfeed, each a feed.`,
   noTagOfType: "No tag of this type holds articles yet.",
+  tagCount: (count) => `${count} tags`,
+  allOfType: (count, label) => `All ${count} tags of ${label}`,
+  pageOf: (page, pages) => `Page ${page} of ${pages}`,
+  previousPage: "Previous page",
+  nextPage: "Next page",
+  noSuchPage: "There is no such page of this list.",
+  newestUnknown: "Newest article: not known yet",
   subscribe: "Subscribe",
   subscribeHint: "Copy a feed link into your feed reader (or give it this page's address: readers find the feeds themselves).",
   latest: "Latest articles",
@@ -201,6 +219,13 @@ const ru: Messages = {
   typeIntro: (type) => `Теги типа ${type}. Каждый — лента: скопируйте одну из ссылок в ридер.`,
   typeDescription: (label) => `Все теги «${label}» на tagfeed, каждый — лента.`,
   noTagOfType: "Ни в одном теге этого типа пока нет статей.",
+  tagCount: (count) => `тегов: ${count}`,
+  allOfType: (count, label) => `${label}: все теги (${count})`,
+  pageOf: (page, pages) => `Страница ${page} из ${pages}`,
+  previousPage: "Предыдущая страница",
+  nextPage: "Следующая страница",
+  noSuchPage: "Такой страницы в этом списке нет.",
+  newestUnknown: "Последняя статья: дата пока неизвестна",
   subscribe: "Подписаться",
   subscribeHint: "Скопируйте ссылку на ленту в ридер (или дайте ему адрес этой страницы: ридеры сами находят ленты).",
   latest: "Последние статьи",
@@ -263,6 +288,13 @@ const kk: Messages = {
   typeIntro: (type) => `${type} түріндегі тегтер. Әрқайсысы — арна: бір сілтемесін оқырманға көшіріңіз.`,
   typeDescription: (label) => `tagfeed-тегі барлық «${label}» тегтері, әрқайсысы — арна.`,
   noTagOfType: "Бұл түрдегі тегтерде әзірге мақала жоқ.",
+  tagCount: (count) => `тегтер: ${count}`,
+  allOfType: (count, label) => `${label}: барлық тегтер (${count})`,
+  pageOf: (page, pages) => `${pages} беттің ${page}-беті`,
+  previousPage: "Алдыңғы бет",
+  nextPage: "Келесі бет",
+  noSuchPage: "Бұл тізімде мұндай бет жоқ.",
+  newestUnknown: "Соңғы мақала: күні әзірге белгісіз",
   subscribe: "Жазылу",
   subscribeHint: "Арна сілтемесін оқырманға көшіріңіз (немесе осы беттің мекенжайын беріңіз: оқырмандар арналарды өздері табады).",
   latest: "Соңғы мақалалар",

@@ -54,6 +54,15 @@ describe("mergeUpstream", () => {
     expect(merged.sources).toEqual([{ name: "Feed A" }, A]);
   });
 
+  it("knows the owner by its URL without userinfo, on either side", async () => {
+    const withCredentials = { name: "Feed A", url: "https://reader:secret@a.example/rss" };
+    // A record stored while source URLs kept their userinfo; drafts never have it (normalize).
+    const prev = { ...(await stored()), sources: [withCredentials] };
+    const corrected = await mergeUpstream(prev, await draft({ title: "Corrected title" }), false);
+    expect(corrected.title).toBe("Corrected title");
+    expect(corrected.sources).toEqual([withCredentials]);
+  });
+
   it("lets the owner update the content, keeping the other sources", async () => {
     const prev = stampArticle(await mergeUpstream(await stored(), await draft({ source: B }), false), null, NOW);
     const corrected = await mergeUpstream(prev, await draft({ title: "Corrected title" }), false);

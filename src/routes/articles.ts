@@ -72,7 +72,7 @@ articleRoutes.post("/", writeRateLimit, async (c) => {
     articles: outcomes.map((o) => ({ ...o, href: `${urls.origin}/api/articles/${o.id}` })),
   };
   if (submitter.kind === "webhook") await putSeenAnswer(c.env.KV, submitter.webhookId, answer);
-  const changed = outcomes.some((o) => o.status !== "unchanged");
+  const changed = outcomes.some((o) => o.status === "created" || o.status === "updated");
   return c.json(answer, changed ? 201 : 200);
 });
 

@@ -154,15 +154,15 @@ function redirect(c: Context<AppEnv>, tag: Pick<Tag, "type" | "slug">, format: F
 const FEED_QUERY_PARAMS = new Set(["limit", "after"]);
 
 /** 400 naming every query parameter outside `allowed` (a `?q=` or `?tag=` must not get the unfiltered feed back). */
-export function refuseUnknownQuery(c: Context<AppEnv>, allowed: ReadonlySet<string>): void {
+export function refuseUnknownQuery(c: Context<AppEnv>, allowed: ReadonlySet<string>, subject = "feeds"): void {
   const unknown = [...new Set(new URL(c.req.url).searchParams.keys())].filter((name) => !allowed.has(name)).map((name) => name.slice(0, 64));
   if (unknown.length === 0) return;
-  const known = allowed.size === 0 ? "this feed takes no query parameters" : `feeds take only ${[...allowed].join(", ")}`;
+  const known = allowed.size === 0 ? "this feed takes no query parameters" : `${subject} take only ${[...allowed].join(", ")}`;
   throw new ApiError(
     400,
     "invalid_query",
     `unknown query parameter${unknown.length === 1 ? "" : "s"} ${unknown.join(", ")}: ${known}`,
-    unknown.map((name) => ({ path: `query:${name}`, reason: "is not a parameter of feeds" })),
+    unknown.map((name) => ({ path: `query:${name}`, reason: `is not a parameter of ${subject}` })),
   );
 }
 

@@ -2,7 +2,7 @@
  * HTML pages, server-rendered with Hono's JSX (views in src/pages/): small, readable, no client
  * framework and no script at all.
  *   GET /                      the tag directory, grouped by type, with subscribe links
- *   GET /tags/{type}           the tags of one type (the category `domain`/`scheme` feeds carry)
+ *   GET /tags/{type}           the tags of one type (the category `domain`/`scheme` feeds carry), `?page=` past 200
  *   GET /tags/{type}/{slug}    one tag: subscribe links, autodiscovery, its latest articles
  *   GET /articles/{id}         one article
  *   GET /feed.xsl              the XSLT that turns an RSS or Atom feed opened in a browser into a page
@@ -23,7 +23,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ARTICLE_ID_PATTERN } from "../domain/article";
 import { TAG_TYPE_PATTERN, type Tag } from "../domain/tag";
 import type { AppEnv } from "../env";
-import { loadDirectory, renderDirectory } from "../feeds/directory";
+import { PAGE_TAGS, TYPE_PREVIEW, renderDirectory } from "../feeds/directory";
 import { ArticlePage } from "../pages/article";
 import { DirectoryPage, TagTypePage } from "../pages/directory";
 import { ErrorPage } from "../pages/error";
@@ -39,6 +39,7 @@ import { tagFeedKey } from "../store/keys";
 import { loadTaxonomy } from "../store/taxonomy";
 import { tagTypeLabel, taxonomyTags } from "../tags/resolve";
 import { urlsFor } from "./site";
+import { answerDirectory } from "./tags";
 
 export const pageRoutes = new Hono<AppEnv>();
 
@@ -76,11 +77,11 @@ export function displayTimeZone(env: Env): string {
   return "UTC";
 }
 
-/** The view of this request: language negotiated, display zone, the switch's way back here. */
-export function viewOf(c: Context<AppEnv>): View {
+/** The view of this request: language negotiated, display zone, the switch's way back here (`back`: this page without the parameters it ignores). */
+export function viewOf(c: Context<AppEnv>, back?: string): View {
   const lang = negotiateLang(c.req.header("accept-language"), getCookie(c, LANG_COOKIE), defaultLang(c.env.DEFAULT_LANGUAGE));
   const url = new URL(c.req.url);
-  return makeView(lang, displayTimeZone(c.env), `${url.pathname}${url.search}`);
+  return makeView(lang, displayTimeZone(c.env), back ?? `${url.pathname}${url.search}`);
 }
 
 function page(c: Context<AppEnv>, body: (view: View) => Child, status: ContentfulStatusCode = 200): Response | Promise<Response> {
@@ -107,31 +108,53 @@ pageRoutes.get("/lang/:lang", (c) => {
   return c.redirect(target, 303);
 });
 
+/** Headers of a cached directory page: the language comes from two headers, so a cache must not hand one reader's page to another. */
+const directoryPageHeaders = (view: View) => ({ "content-type": "text/html; charset=UTF-8", vary: "Accept-Language, Cookie", "content-language": view.lang });
+
 pageRoutes.get("/", secure, async (c) => {
   const urls = urlsFor(c);
-  const view = viewOf(c);
+  // `/` takes no parameters: `/?anything` is the same page, and the same cached rendering.
+  const view = viewOf(c, "/");
   // The page is the same for every reader of one language: rendered once per directory document
-  // (and origin, language, time zone, query: the language switch links back with it), so a warm request costs one KV read and no rendering.
-  const query = new URL(c.req.url).search;
-  const body = await renderDirectory(c.env.KV, urls, `page\n${view.lang}\n${view.dates.timeZone}\n${query}`, async (groups) =>
-    (await htmlDocument(<ViewContext.Provider value={view}>{<DirectoryPage groups={groups} urls={urls} />}</ViewContext.Provider>)).toString(),
-  );
-  c.header("cache-control", PAGE_CACHE_CONTROL);
-  c.header("vary", "Accept-Language, Cookie");
-  c.header("content-language", view.lang);
-  return c.html(body);
+  // (and origin, language, time zone), so a warm request costs one KV read and no rendering.
+  const rendered = await renderDirectory(c.env.KV, urls, `page\n${view.lang}\n${view.dates.timeZone}`, async (directory) => {
+    const paged = directory.total > PAGE_TAGS;
+    const page = <DirectoryPage groups={directory.groups(paged ? TYPE_PREVIEW : undefined)} types={paged ? directory.types : undefined} urls={urls} />;
+    return (await htmlDocument(<ViewContext.Provider value={view}>{page}</ViewContext.Provider>)).toString();
+  });
+  return answerDirectory(c, rendered, directoryPageHeaders(view));
 });
+
+/** `?page=` of a type's tags: 1 (the default) and up. */
+const TYPE_PAGE_PATTERN = /^[1-9]\d{0,5}$/;
 
 pageRoutes.get("/tags/:type", secure, async (c) => {
   const type = c.req.param("type");
   const lowerType = type.toLowerCase();
   if (!TAG_TYPE_PATTERN.test(lowerType)) return notFoundPage(c, (v) => v.t.noSuchTagType);
   const urls = urlsFor(c);
-  if (type !== lowerType) return c.redirect(urls.tagType(lowerType), 301);
-  const [groups, { index }] = await Promise.all([loadDirectory(c.env.KV, urls, type), loadTaxonomy(c.env.KV)]);
-  const group = groups[0];
-  if (!group && taxonomyTags(index, type).length === 0) return notFoundPage(c, (v) => v.t.noSuchTagType);
-  return page(c, () => <TagTypePage type={type} label={tagTypeLabel(index, type)} group={group} urls={urls} />);
+  if (type !== lowerType) return c.redirect(`${urls.tagType(lowerType)}${new URL(c.req.url).search}`, 301);
+  const rawPage = c.req.query("page");
+  if (rawPage !== undefined && !TYPE_PAGE_PATTERN.test(rawPage)) {
+    return page(c, (v) => <ErrorPage urls={urls} title={v.t.badCursor} message={v.t.noSuchPage} />, 400);
+  }
+  const pageNo = Number(rawPage ?? "1");
+  // Only `page` counts: any other parameter is the same page (and the same cached rendering).
+  const view = viewOf(c, pageNo === 1 ? `/tags/${type}` : `/tags/${type}?page=${pageNo}`);
+  const { index, etag } = await loadTaxonomy(c.env.KV);
+  const rendered = await renderDirectory(c.env.KV, urls, `type\n${type}\n${pageNo}\n${view.lang}\n${view.dates.timeZone}\n${etag}`, async (directory) => {
+    const count = directory.types.find((t) => t.type === type)?.count ?? 0;
+    const pages = Math.max(1, Math.ceil(count / PAGE_TAGS));
+    const html = async (body: Child) => (await htmlDocument(<ViewContext.Provider value={view}>{body}</ViewContext.Provider>)).toString();
+    if ((count === 0 && taxonomyTags(index, type).length === 0) || pageNo > pages) {
+      const message = count === 0 ? view.t.noSuchTagType : view.t.noSuchPage;
+      return { status: 404 as const, body: await html(<ErrorPage urls={urls} title={view.t.notFound} message={message} />) };
+    }
+    const from = (pageNo - 1) * PAGE_TAGS;
+    const group = directory.group(type, from, from + PAGE_TAGS);
+    return html(<TagTypePage type={type} label={tagTypeLabel(index, type)} group={group} count={count} page={pageNo} pages={pages} urls={urls} />);
+  });
+  return answerDirectory(c, rendered, directoryPageHeaders(view));
 });
 
 pageRoutes.get("/tags/:type/:slug", secure, async (c) => {

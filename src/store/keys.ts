@@ -11,6 +11,7 @@
  * | `tagset:version`                      | {token, changed} (JSON)       | —                     |
  * | `tagset:snap:{token}`                 | every TagRecord (JSON array)  | — (expires in a day)  |
  * | `tagset:dir:{token}`                  | the directory document (JSON) | — (expires in a week) |
+ * | `tagset:dir:last`                     | the last directory built      | — (expires in a week) |
  * | `fv:{feedKey}`                        | FeedVersion (JSON)            | —                     |
  * | `snap:{feedKey}:{variant}:{version}`  | a rendered feed body          | SnapshotMeta          |
  * | `source:{sourceId}`                   | Source: config + refresh state| SourceListMeta        |
@@ -127,6 +128,8 @@ export const tagKey = (tag: Pick<Tag, "type" | "slug">): string => `${TAG_PREFIX
 export const TAG_SET_VERSION_KEY = "tagset:version";
 export const tagSetSnapshotKey = (token: string): string => `tagset:snap:${token}`;
 export const directoryKey = (token: string): string => `tagset:dir:${token}`;
+/** Not a token: tokens are UUIDs. */
+export const LAST_DIRECTORY_KEY = "tagset:dir:last";
 
 export const seenKey = (webhookIdHash: string): string => `seen:${webhookIdHash}`;
 

@@ -13,6 +13,9 @@ import { type FeedKey, indexPrefix, publishedMsOfIndexKey } from "./keys";
 
 const memo = new BoundedLru<{ newest: number | null }>(5000, 1_000_000, () => 100);
 
+/** Forgets the newest dates this isolate read (tests and benchmarks of a fresh isolate). */
+export const forgetNewestPublished = (): void => memo.clear();
+
 /**
  * The published time of each feed's newest article. `token` is the feed's current version: a
  * memo entry for the same token is still right (any change to the feed bumps it). Feeds past

@@ -12,7 +12,7 @@
 import * as z from "zod";
 import { TagSchema, type Tag } from "../domain/tag";
 import { bumpFeedVersions } from "./feed-versions";
-import { TAG_PREFIX, TAG_SET_VERSION_KEY, directoryKey, tagFeedKey, tagKey, tagSetSnapshotKey } from "./keys";
+import { LAST_DIRECTORY_KEY, TAG_PREFIX, TAG_SET_VERSION_KEY, directoryKey, tagFeedKey, tagKey, tagSetSnapshotKey } from "./keys";
 
 export const TagRecordSchema = TagSchema.extend({ created: z.string() });
 export type TagRecord = z.infer<typeof TagRecordSchema>;
@@ -104,8 +104,14 @@ export async function getDirectoryDocument(kv: KVNamespace, token: string): Prom
   return kv.get(directoryKey(token), "text");
 }
 
+/** The last directory document built, whatever its tag-set token (a build carries dates over from it), or null. One KV read. */
+export async function getLastDirectoryDocument(kv: KVNamespace): Promise<string | null> {
+  return kv.get(LAST_DIRECTORY_KEY, "text");
+}
+
+/** Two writes: the token's document, and the same as the last one built. */
 export async function putDirectoryDocument(kv: KVNamespace, token: string, text: string): Promise<void> {
-  await kv.put(directoryKey(token), text, { expirationTtl: DIRECTORY_TTL_SECONDS });
+  await Promise.all([kv.put(directoryKey(token), text, { expirationTtl: DIRECTORY_TTL_SECONDS }), kv.put(LAST_DIRECTORY_KEY, text, { expirationTtl: DIRECTORY_TTL_SECONDS })]);
 }
 
 /** Every tag record (optionally of one type), sorted by type then slug. One KV read when the set has not changed. */
