@@ -33,6 +33,7 @@ import { retagArticle } from "../tags/merge";
 import { type IndexEntryMeta, feedsOf, getArticles, indexKeysOf } from "./articles";
 import { bumpFeedVersions } from "./feed-versions";
 import { type ApplyAnswer, type ArticleOp, type OpOutcome, type OpStatus, opId } from "./article-ops";
+import { type KvCounts, guardKv, newKvCounts } from "./guard";
 import { type FeedKey, articleKey, parseIndexKey } from "./keys";
 
 /** Feeds logged as still to bump are bumped by the alarm this long after the write, unless settled. */
@@ -48,11 +49,15 @@ interface Row {
 export class ArticleWriter extends DurableObject<Env> {
   /** The KV binding writes go to (tests substitute a failing one). */
   kv: KVNamespace;
+  /** `kv`, counted: the KV operations of the call being served, reported in its answer. */
+  private io: KVNamespace;
+  private counts: KvCounts = newKvCounts();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.kv = env.KV;
+    this.io = guardKv(this.kv, this.counts);
     ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS articles (id TEXT PRIMARY KEY, record TEXT, keys TEXT NOT NULL, pending INTEGER NOT NULL)",
     );
@@ -65,7 +70,7 @@ export class ArticleWriter extends DurableObject<Env> {
 
   /** Applies a batch of operations on this shard's articles, in order, after every batch before it. */
   async apply(ops: ArticleOp[], nowMs: number): Promise<ApplyAnswer> {
-    return this.serially(async () => {
+    return this.counted(async () => {
       let finished: Set<FeedKey>;
       try {
         finished = await this.finishPending();
@@ -104,7 +109,7 @@ export class ArticleWriter extends DurableObject<Env> {
       }
       try {
         // No write of this article can run meanwhile: a key its record does not claim stays unclaimed.
-        await Promise.all(debris.map((key) => this.kv.delete(key)));
+        await Promise.all(debris.map((key) => this.io.delete(key)));
       } catch (error) {
         console.error("deleting debris failed; the repair sweep finds it again", error);
       }
@@ -160,8 +165,8 @@ export class ArticleWriter extends DurableObject<Env> {
   }
 
   /** Finishes whatever a dead invocation left: pending rows, then unbumped feeds. The alarm, and the cron's sweep. */
-  async sweep(): Promise<{ feeds: number; failed: number; pending: number }> {
-    return this.serially(async () => {
+  async sweep(): Promise<{ feeds: number; failed: number; pending: number; kv: KvCounts }> {
+    return this.counted(async () => {
       let rows = new Set<FeedKey>();
       try {
         rows = await this.finishPending();
@@ -170,7 +175,7 @@ export class ArticleWriter extends DurableObject<Env> {
       }
       const seq = this.seq();
       const feeds = [...this.pendingFeeds()];
-      const failed = feeds.length === 0 ? [] : await bumpFeedVersions(this.kv, feeds, Date.now());
+      const failed = feeds.length === 0 ? [] : await bumpFeedVersions(this.io, feeds, Date.now());
       const done = feeds.filter((feed) => !failed.includes(feed));
       for (const feed of done) this.ctx.storage.sql.exec("DELETE FROM bumps WHERE feed = ? AND seq <= ?", feed, seq);
       const left = this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM articles WHERE pending = 1").one().n;
@@ -194,13 +199,13 @@ export class ArticleWriter extends DurableObject<Env> {
     const known = new Set(trusted);
     if (row.record) {
       const meta: IndexEntryMeta = { r: row.record.rev, w: Math.floor(nowMs / 1000) };
-      await Promise.all(claimed.filter((key) => !known.has(key)).map((key) => this.kv.put(key, "", { metadata: meta })));
-      await this.kv.put(articleKey(id), JSON.stringify(row.record));
+      await Promise.all(claimed.filter((key) => !known.has(key)).map((key) => this.io.put(key, "", { metadata: meta })));
+      await this.io.put(articleKey(id), JSON.stringify(row.record));
     } else {
-      await this.kv.delete(articleKey(id));
+      await this.io.delete(articleKey(id));
     }
     const keep = new Set(claimed);
-    await Promise.all(row.keys.filter((key) => !keep.has(key)).map((key) => this.kv.delete(key)));
+    await Promise.all(row.keys.filter((key) => !keep.has(key)).map((key) => this.io.delete(key)));
     return claimed;
   }
 
@@ -241,7 +246,7 @@ export class ArticleWriter extends DurableObject<Env> {
     }
     if (unknown.length > 0) {
       // Stored before this writer existed (or never): KV's record is the truth this once.
-      const stored = await getArticles(this.kv, unknown);
+      const stored = await getArticles(this.io, unknown);
       for (const id of unknown) {
         const record = stored.get(id) ?? null;
         rows.set(id, { record, keys: record ? indexKeysOf(record) : [], pending: false });
@@ -291,6 +296,19 @@ export class ArticleWriter extends DurableObject<Env> {
   private async ensureAlarm(atMs: number, sooner = false): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || (sooner && current > atMs)) await this.ctx.storage.setAlarm(atMs);
+  }
+
+  /**
+   * `serially`, counting the KV operations of `work` (the writer runs in its own invocation: the
+   * caller's counter does not see them) and adding them to its answer.
+   */
+  private counted<T extends object>(work: () => Promise<T>): Promise<T & { kv: KvCounts }> {
+    return this.serially(async () => {
+      this.counts = newKvCounts();
+      this.io = guardKv(this.kv, this.counts);
+      const answer = await work();
+      return { ...answer, kv: this.counts };
+    });
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {
