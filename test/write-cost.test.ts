@@ -3,6 +3,7 @@
  * own operations (reads, tag records, feed-version bumps) and the article writers' puts, deletes
  * and reads, which they count in their own invocations and report back (store/guard.ts).
  */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ArticleInput } from "../src/domain/article";
@@ -11,7 +12,8 @@ import { normalizeArticle } from "../src/ingest/normalize";
 import { type ArticleStore, articleStore } from "../src/store/articles";
 import { guardKv, newKvCounts, totalKvOps } from "../src/store/guard";
 import { loadTaxonomy } from "../src/store/taxonomy";
-import { makeArticle, submit, uniqueId } from "./helpers";
+import { app } from "../src/app";
+import { BASE, makeArticle, signedHeaders, submit, uniqueId } from "./helpers";
 
 const total = totalKvOps;
 const counted = (counts: KvCounts): ArticleStore => ({ ...articleStore(env), kv: guardKv(env.KV, counts) });
@@ -79,6 +81,18 @@ describe("KV cost estimates match the real count (the Worker's and the writers')
     expect(first.status).toBeLessThan(300);
     const again = await submit({ articles: batch(run, 100, "v2") });
     expect(again.status).toBeLessThan(300);
+  });
+
+  it("x-tagfeed-kv of a webhook answer includes the writers' operations", async () => {
+    const run = uniqueId("hdr");
+    const body = JSON.stringify({ articles: batch(run, 10, "one") });
+    const ctx = createExecutionContext();
+    const response = await app.fetch(new Request(`${BASE}/api/articles`, { method: "POST", headers: await signedHeaders(body), body }), { ...env, KV_COUNT: "true" }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBeLessThan(300);
+    const kv = Object.fromEntries((response.headers.get("x-tagfeed-kv") ?? "").split(",").map((p) => p.split("=")).map(([k, v]) => [k!, Number(v)]));
+    // 10 records and 30 index keys are put by the writers, on top of the Worker's own writes.
+    expect(kv.writes).toBeGreaterThanOrEqual(40);
   });
 
   it("refresh of a 50-item feed, all new, then with 2 new items", async () => {
