@@ -10,7 +10,7 @@ import type { ArticleInput } from "../src/domain/article";
 import { ingestArticles, ingestUpstream } from "../src/ingest/ingest";
 import { normalizeArticle } from "../src/ingest/normalize";
 import { type ArticleStore, articleStore } from "../src/store/articles";
-import { guardKv, newKvCounts, totalKvOps } from "../src/store/guard";
+import { type KvCounts, guardKv, newKvCounts, totalKvOps } from "../src/store/guard";
 import { loadTaxonomy } from "../src/store/taxonomy";
 import { app } from "../src/app";
 import { BASE, makeArticle, signedHeaders, submit, uniqueId } from "./helpers";
