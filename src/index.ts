@@ -2,16 +2,15 @@
  * Worker entry: HTTP through the Hono app; the cron trigger refreshes upstream sources — through
  * the refresh queue when the Worker has one (refresh/queue.ts), else in the tick itself
  * (refresh/run-tick.ts) — then has the article writers finish what a dead invocation left (their
- * own logs: no KV operation when nothing is pending), and once a day spends what is left of its KV
- * budget on a bounded step of the full index sweep (store/repair.ts), for what the platform itself
- * loses.
+ * own logs: no KV operation when nothing is pending). A tick with nothing due costs one KV list.
+ * The full index sweep (store/repair.ts) is proportional to the store, not to change: it is the
+ * operator's `POST /api/admin/repair`, never a tick's.
  */
 import { app } from "./app";
 import { type RefreshMessage, consumeRefreshBatch, enqueueDue, recordDeadLetters } from "./refresh/queue";
 import { runRefreshTick } from "./refresh/run-tick";
 import { sweepArticleWriters } from "./store/articles";
 import { guardKv } from "./store/guard";
-import { REPAIR_BUDGET, repairIndexes } from "./store/repair";
 import { parseFeed } from "./upstream/parse";
 
 export { ArticleWriter } from "./store/article-writer";
@@ -29,12 +28,10 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     const tick = (async () => {
-      let used: number;
       const queue = refreshQueue(env);
       if (queue) {
         const report = await enqueueDue({ ...env, KV: guardKv(env.KV) }, queue, Date.now());
         console.log(JSON.stringify({ event: "refresh_enqueue", cron: controller.cron, ...report }));
-        used = report.kvOps;
       } else {
         // One bounded batch of due sources per tick; the rest wait for the next. The tick never
         // throws for an upstream's sake.
@@ -42,29 +39,10 @@ export default {
         const { refreshed, ...summary } = report;
         const failed = refreshed.filter((r) => r.outcome === "failed").map((r) => ({ id: r.id, status: r.status, error: r.error }));
         console.log(JSON.stringify({ event: "refresh_tick", cron: controller.cron, ...summary, refreshed: refreshed.length, failed }));
-        used = report.kvOps;
       }
       // Writes a dead invocation left half-done are finished by their writers (normally their alarms did).
       const writers = await sweepArticleWriters(env.ARTICLE_WRITER).catch((error: unknown) => ({ error: String(error) }));
       console.log(JSON.stringify({ event: "writer_sweep", ...writers }));
-      // What the refresh left of the invocation's 1000 KV operations goes to the index repair.
-      const kv = guardKv(env.KV);
-      const budget = Math.min(REPAIR_BUDGET, 950 - used);
-      const at = new Date(controller.scheduledTime);
-      const daily = at.getUTCHours() === 3 && at.getUTCMinutes() < 10;
-      if (daily) {
-        const sweep = await repairIndexes(kv, { nowMs: Date.now(), budget });
-        console.log(
-          JSON.stringify({
-            event: "index_repair",
-            ops: sweep.ops,
-            young: sweep.youngDebris,
-            removed: sweep.removed.length,
-            restored: sweep.restored.length,
-            pass_complete: sweep.passComplete,
-          }),
-        );
-      }
     })().catch((error: unknown) => console.error("refresh tick failed", error));
     ctx.waitUntil(tick);
     await tick;
