@@ -10,7 +10,7 @@ import { app } from "./app";
 import { type RefreshMessage, consumeRefreshBatch, enqueueDue, recordDeadLetters } from "./refresh/queue";
 import { runRefreshTick } from "./refresh/run-tick";
 import { sweepArticleWriters } from "./store/articles";
-import { guardKv } from "./store/guard";
+import { type KvCounts, guardKv, newKvCounts } from "./store/guard";
 import { parseFeed } from "./upstream/parse";
 
 export { ArticleWriter } from "./store/article-writer";
@@ -24,21 +24,25 @@ const refreshQueue = (env: Env): Queue<RefreshMessage> | undefined => (env as Pa
 /** Dead-letter queues are named after their queue with `-dlq` (wrangler.jsonc). */
 const isDeadLetterQueue = (name: string): boolean => name.endsWith("-dlq");
 
+/** With KV_COUNT=true (benchmarks) a handler counts its KV operations, the writers' included, into its log line. */
+const kvCounter = (env: Env): KvCounts | undefined => (env.KV_COUNT === "true" ? newKvCounts() : undefined);
+
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
+    const kv = kvCounter(env);
     const tick = (async () => {
       const queue = refreshQueue(env);
       if (queue) {
-        const report = await enqueueDue({ ...env, KV: guardKv(env.KV) }, queue, Date.now());
-        console.log(JSON.stringify({ event: "refresh_enqueue", cron: controller.cron, ...report }));
+        const report = await enqueueDue({ ...env, KV: guardKv(env.KV, kv) }, queue, Date.now());
+        console.log(JSON.stringify({ event: "refresh_enqueue", cron: controller.cron, ...report, ...(kv && { kv }) }));
       } else {
         // One bounded batch of due sources per tick; the rest wait for the next. The tick never
         // throws for an upstream's sake.
-        const report = await runRefreshTick(env, deps);
+        const report = await runRefreshTick({ ...env, KV: guardKv(env.KV, kv) }, deps);
         const { refreshed, ...summary } = report;
         const failed = refreshed.filter((r) => r.outcome === "failed").map((r) => ({ id: r.id, status: r.status, error: r.error }));
-        console.log(JSON.stringify({ event: "refresh_tick", cron: controller.cron, ...summary, refreshed: refreshed.length, failed }));
+        console.log(JSON.stringify({ event: "refresh_tick", cron: controller.cron, ...summary, refreshed: refreshed.length, failed, ...(kv && { kv }) }));
       }
       // Writes a dead invocation left half-done are finished by their writers (normally their alarms did).
       const writers = await sweepArticleWriters(env.ARTICLE_WRITER).catch((error: unknown) => ({ error: String(error) }));
@@ -48,7 +52,8 @@ export default {
     await tick;
   },
   async queue(batch, env, _ctx) {
-    const guarded = { ...env, KV: guardKv(env.KV) };
+    const kv = kvCounter(env);
+    const guarded = { ...env, KV: guardKv(env.KV, kv) };
     if (isDeadLetterQueue(batch.queue)) {
       const recorded = await recordDeadLetters(batch, guarded, Date.now());
       console.log(JSON.stringify({ event: "refresh_dead_letters", queue: batch.queue, messages: batch.messages.length, recorded }));
@@ -62,6 +67,7 @@ export default {
         queue: batch.queue,
         ...summary,
         refreshed: refreshed.map((r) => ({ id: r.id, outcome: r.outcome, status: r.status, counts: r.counts, kvOps: r.kvOps, ...(r.continues && { continues: true }) })),
+        ...(kv && { kv }),
       }),
     );
   },
