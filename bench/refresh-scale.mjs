@@ -164,7 +164,11 @@ async function runPath(label, config, upstreamPort, { sources: SOURCES, minutes:
       writesPerSource: fresh > 0 ? writes / fresh : NaN,
       producerKvPerSource: fresh > 0 ? producerKv / fresh : NaN,
       cpuMsPerSource: fresh > 0 ? cpuMs / fresh : NaN,
-      idleTick: {
+      // Per refresh invocation (a source not yet fresh may take several).
+      kvPerRefresh: refreshed > 0 ? refreshKv / refreshed : NaN,
+      cpuMsPerRefresh: refreshed > 0 ? cpuMs / refreshed : NaN,
+      // Only once every source is fresh are the ticks after it idle.
+      idleTick: fresh < SOURCES ? undefined : {
         ticks: idle.length,
         maxKv: Math.max(0, ...idle.map((e) => kvTotal(e.kv))),
         maxLists: Math.max(0, ...idle.map((e) => e.kv?.lists ?? 0)),
@@ -194,7 +198,7 @@ export async function runRefreshScale({ sources = 1000, minutes = 20, inTickMinu
       const limit = label === "queue" ? minutes : inTickMinutes;
       log(`[refresh-scale] ${label}: ${sources} sources of ${ITEMS} items, a tick every ${tickS} s, at most ${limit} min`);
       const r = await runPath(label, config, upstreamPort, { sources, minutes: limit, tickS });
-      log(`[refresh-scale] ${label}: ${r.fresh}/${r.sources} fresh after ${r.seconds} s and ${r.ticks} ticks (${r.perMinute} sources/min), ${r.kvPerSource.toFixed(1)} KV ops and ${r.cpuMsPerSource.toFixed(0)} ms CPU per source; idle tick ${r.idleTick.maxKv} KV ops (${r.idleTick.maxLists} lists)`);
+      log(`[refresh-scale] ${label}: ${r.fresh}/${r.sources} fresh after ${r.seconds} s and ${r.ticks} ticks (${r.perMinute} sources/min), ${r.refreshes} refreshes of ${r.kvPerRefresh.toFixed(1)} KV ops and ${r.cpuMsPerRefresh.toFixed(0)} ms CPU each; ${r.idleTick ? `idle tick ${r.idleTick.maxKv} KV ops (${r.idleTick.maxLists} lists)` : "no idle tick (sources still due)"}`);
       results.push(r);
     }
   } finally {

@@ -19,7 +19,8 @@ export const app = new Hono<AppEnv>();
 
 // Every KV failure becomes StorageUnavailable, answered 503 + Retry-After (store/guard.ts).
 // With KV_COUNT=true (benchmarks: bench/run.mjs) the request's KV operations are counted and
-// reported in `x-tagfeed-kv`; writes deferred with waitUntil land after the answer, uncounted.
+// reported in `x-tagfeed-kv`, the article writers' included (they report theirs); writes deferred
+// with waitUntil land after the answer, uncounted.
 app.use(async (c, next) => {
   if (c.env.KV_COUNT !== "true") {
     c.env = { ...c.env, KV: guardKv(c.env.KV) };

@@ -38,8 +38,9 @@
  *
  * `repair:cursor` is where the index repair sweep (store/repair.ts) stopped: its phase (`index`:
  * walking `idx:` keys for debris; `articles`: walking `article:` keys for missing index keys), the
- * KV list cursor of the page it was on and the last key of that page it finished. Written by the
- * cron only (one writer), at most once per call.
+ * KV list cursor of the page it was on and the last key of that page it finished. Written by
+ * `POST /api/admin/repair` only, at most once per call (two calls at once may repeat a page: the
+ * sweep's fixes are idempotent).
  */
 import { ARTICLE_ID_PATTERN } from "../domain/article";
 import type { Tag } from "../domain/tag";
