@@ -27,12 +27,12 @@ export async function freePorts(count) {
 }
 
 /** wrangler dev as the leader of its own process group (workerd and esbuild are its children). */
-export function startWrangler({ port, inspectorPort, persistTo, vars, logFile, config }) {
+export function startWrangler({ port, inspectorPort, persistTo, vars, logFile, config, logLevel = "warn" }) {
   const log = createWriteStream(logFile);
   const args = [
     join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev",
     "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
-    "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn", "--test-scheduled",
+    "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", logLevel, "--test-scheduled",
     ...(config ? ["--config", config] : []),
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];

@@ -12,6 +12,7 @@ import { articleRoutes } from "./routes/articles";
 import { blockRoutes } from "./routes/blocks";
 import { feedRoutes } from "./routes/feeds";
 import { pageRoutes } from "./routes/pages";
+import { repairRoutes } from "./routes/repair";
 import { sourceRoutes } from "./routes/sources";
 import { tagRoutes } from "./routes/tags";
 import { taxonomyRoutes } from "./routes/taxonomy";
@@ -20,7 +21,8 @@ export const app = new Hono<AppEnv>();
 
 // Every KV failure becomes StorageUnavailable, answered 503 + Retry-After (store/guard.ts).
 // With KV_COUNT=true (benchmarks: bench/run.mjs) the request's KV operations are counted and
-// reported in `x-tagfeed-kv`; writes deferred with waitUntil land after the answer, uncounted.
+// reported in `x-tagfeed-kv`, the article writers' included (they report theirs); writes deferred
+// with waitUntil land after the answer, uncounted.
 app.use(async (c, next) => {
   if (c.env.KV_COUNT !== "true") {
     c.env = { ...c.env, KV: guardKv(c.env.KV) };
@@ -38,6 +40,7 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/api/articles", articleRoutes);
 app.route("/api/sources", sourceRoutes);
 app.route("/api/blocks", blockRoutes);
+app.route("/api/admin", repairRoutes);
 app.route("/feeds", feedRoutes);
 app.route("/hub", hubRoutes);
 app.route("/admin", adminRoutes);

@@ -15,7 +15,9 @@
  *
  * KV operations per tick: ⌈S/1000⌉ lists (S sources) + 1 bulk read of the picked records + 1 taxonomy
  * read; per refreshed source 1 read + 1 write of its state, plus ⌈items/100⌉ bulk article reads and
- * the writes of new or changed articles (ingest.ts).
+ * the writes of new or changed articles (ingest.ts). `kvOps` counts the article writers' share too
+ * (a source's report is the real count, theirs included), although they spend it in their own
+ * invocations: the tick's budget bounds the whole, so the Worker's own share is always within it.
  */
 
 import type { Source } from "../domain/source";

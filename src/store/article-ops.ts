@@ -5,6 +5,7 @@
 import type { Tag } from "../domain/tag";
 import type { ArticleDraft } from "../ingest/normalize";
 import type { TagRef } from "../tags/merge";
+import type { KvCounts } from "./guard";
 import type { FeedKey } from "./keys";
 
 export const ARTICLE_SHARDS = 8;
@@ -37,9 +38,10 @@ export interface OpOutcome {
   url?: string;
 }
 
+/** `kv`: the writer's own KV operations for this call (its invocation's, not the caller's). */
 export type ApplyAnswer =
-  | { ok: true; outcomes: OpOutcome[]; feeds: FeedKey[]; seq: number }
-  | { ok: false; reason: "storage_unavailable"; feeds: FeedKey[]; seq: number };
+  | { ok: true; outcomes: OpOutcome[]; feeds: FeedKey[]; seq: number; kv: KvCounts }
+  | { ok: false; reason: "storage_unavailable"; feeds: FeedKey[]; seq: number; kv: KvCounts };
 
 export const opId = (op: ArticleOp): string => ("draft" in op ? op.draft.id : op.id);
 

@@ -37,6 +37,7 @@ import type { ChangeSite } from "../hub/hub-object";
 import { notifyFeedsChanged } from "../hub/notify";
 import { bumpFeedVersions } from "./feed-versions";
 import { type ApplyAnswer, type ArticleOp, type OpOutcome, type OpStatus, opId } from "./article-ops";
+import { type KvCounts, guardKv, newKvCounts } from "./guard";
 import { type FeedKey, articleKey, parseIndexKey } from "./keys";
 import type { RetentionRules } from "../domain/retention";
 import { type RetentionPick, clearGrown, expiredRecord, grownFeeds, initRetention, pickExpiring } from "./retention";
@@ -46,6 +47,14 @@ import * as ledger from "./archive-ledger";
 /** Feeds logged as still to bump are bumped by the alarm this long after the write, unless settled. */
 const BUMP_GRACE_MS = 20_000;
 const RETRY_MS = 5_000;
+/**
+ * KV operations finishing earlier writes may spend in one call, so a call stays inside its
+ * invocation's 1000: next to a batch (whose own share is at most the Worker's budget, 900,
+ * store/write-cost.ts) 100; in the alarm or the cron's sweep, which also bump the feeds, 600.
+ * What is left stays pending for the next call or alarm.
+ */
+const FINISH_OPS_WITH_BATCH = 100;
+const FINISH_OPS_ALONE = 600;
 
 interface Row {
   record: Article | null;
@@ -56,11 +65,15 @@ interface Row {
 export class ArticleWriter extends DurableObject<Env> {
   /** The KV binding writes go to (tests substitute a failing one). */
   kv: KVNamespace;
+  /** `kv`, counted: the KV operations of the call being served, reported in its answer. */
+  private io: KVNamespace;
+  private counts: KvCounts = newKvCounts();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.kv = env.KV;
+    this.io = guardKv(this.kv, this.counts);
     ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS articles (id TEXT PRIMARY KEY, record TEXT, keys TEXT NOT NULL, pending INTEGER NOT NULL)",
     );
@@ -107,10 +120,10 @@ export class ArticleWriter extends DurableObject<Env> {
 
   /** Applies a batch of operations on this shard's articles, in order, after every batch before it. */
   async apply(ops: ArticleOp[], nowMs: number): Promise<ApplyAnswer> {
-    return this.serially(async () => {
+    return this.counted(async () => {
       let finished: Set<FeedKey>;
       try {
-        finished = await this.finishPending();
+        finished = await this.finishPending(FINISH_OPS_WITH_BATCH);
       } catch (error) {
         console.error("finishing an earlier write failed", error);
         await this.ensureAlarm(Date.now() + RETRY_MS, true);
@@ -150,7 +163,7 @@ export class ArticleWriter extends DurableObject<Env> {
       }
       try {
         // No write of this article can run meanwhile: a key its record does not claim stays unclaimed.
-        await Promise.all(debris.map((key) => this.kv.delete(key)));
+        await Promise.all(debris.map((key) => this.io.delete(key)));
       } catch (error) {
         console.error("deleting debris failed; the repair sweep finds it again", error);
       }
@@ -211,17 +224,17 @@ export class ArticleWriter extends DurableObject<Env> {
   }
 
   /** Finishes whatever a dead invocation left: pending rows, then unbumped feeds. The alarm, and the cron's sweep. */
-  async sweep(): Promise<{ feeds: number; failed: number; pending: number }> {
-    return this.serially(async () => {
+  async sweep(): Promise<{ feeds: number; failed: number; pending: number; kv: KvCounts }> {
+    return this.counted(async () => {
       let rows = new Set<FeedKey>();
       try {
-        rows = await this.finishPending();
+        rows = await this.finishPending(FINISH_OPS_ALONE);
       } catch (error) {
         console.error("finishing an earlier write failed; retrying from the alarm", error);
       }
       const seq = this.seq();
       const feeds = [...this.pendingFeeds()];
-      const failed = feeds.length === 0 ? [] : await bumpFeedVersions(this.kv, feeds, Date.now());
+      const failed = feeds.length === 0 ? [] : await bumpFeedVersions(this.io, feeds, Date.now());
       const done = feeds.filter((feed) => !failed.includes(feed));
       await notifyFeedsChanged(this.env, done);
       for (const feed of done) this.ctx.storage.sql.exec("DELETE FROM bumps WHERE feed = ? AND seq <= ?", feed, seq);
@@ -256,23 +269,38 @@ export class ArticleWriter extends DurableObject<Env> {
     const known = new Set(trusted);
     if (row.record) {
       const meta: IndexEntryMeta = { r: row.record.rev, w: Math.floor(nowMs / 1000) };
-      await Promise.all(claimed.filter((key) => !known.has(key)).map((key) => this.kv.put(key, "", { metadata: meta })));
-      await this.kv.put(articleKey(id), JSON.stringify(row.record));
+      await Promise.all(claimed.filter((key) => !known.has(key)).map((key) => this.io.put(key, "", { metadata: meta })));
+      await this.io.put(articleKey(id), JSON.stringify(row.record));
     } else {
-      await this.kv.delete(articleKey(id));
+      await this.io.delete(articleKey(id));
     }
     const keep = new Set(claimed);
-    await Promise.all(row.keys.filter((key) => !keep.has(key)).map((key) => this.kv.delete(key)));
+    await Promise.all(row.keys.filter((key) => !keep.has(key)).map((key) => this.io.delete(key)));
     return claimed;
   }
 
-  /** Rolls every pending row forward (each was logged, so it is kept). Returns the feeds they touch. */
-  private async finishPending(): Promise<Set<FeedKey>> {
+  /**
+   * Rolls pending rows forward (each was logged, so it is kept), as many as `budget` KV operations
+   * allow (at least one, so every call progresses); the rest wait for the alarm. Returns the feeds
+   * of the rows finished.
+   */
+  private async finishPending(budget: number): Promise<Set<FeedKey>> {
     const pending = this.ctx.storage.sql.exec<{ id: string; record: string | null; keys: string }>(
       "SELECT id, record, keys FROM articles WHERE pending = 1",
     ).toArray();
     const feeds = new Set<FeedKey>();
-    const rows = pending.map((raw) => ({ id: raw.id, row: parseRow(raw) }));
+    const rows: { id: string; row: Row }[] = [];
+    let cost = 0;
+    for (const raw of pending) {
+      const row = parseRow(raw);
+      // writeThrough with nothing trusted: every claimed key and the record put, every other key deleted.
+      const claimed = row.record ? indexKeysOf(row.record) : [];
+      const ops = 1 + claimed.length + row.keys.filter((key) => !claimed.includes(key)).length;
+      if (rows.length > 0 && cost + ops > budget) break;
+      rows.push({ id: raw.id, row });
+      cost += ops;
+    }
+    if (rows.length < pending.length) await this.ensureAlarm(Date.now() + RETRY_MS, true);
     for (const { row } of rows) {
       for (const key of row.keys) {
         const feed = parseIndexKey(key)?.feed;
@@ -313,7 +341,7 @@ export class ArticleWriter extends DurableObject<Env> {
     }
     if (unknown.length > 0) {
       // Stored before this writer existed (or never): KV's record is the truth this once.
-      const stored = await getArticles(this.kv, unknown);
+      const stored = await getArticles(this.io, unknown);
       for (const id of unknown) {
         const record = stored.get(id) ?? null;
         rows.set(id, { record, keys: record ? indexKeysOf(record) : [], pending: false });
@@ -364,6 +392,19 @@ export class ArticleWriter extends DurableObject<Env> {
   private async ensureAlarm(atMs: number, sooner = false): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || (sooner && current > atMs)) await this.ctx.storage.setAlarm(atMs);
+  }
+
+  /**
+   * `serially`, counting the KV operations of `work` (the writer runs in its own invocation: the
+   * caller's counter does not see them) and adding them to its answer.
+   */
+  private counted<T extends object>(work: () => Promise<T>): Promise<T & { kv: KvCounts }> {
+    return this.serially(async () => {
+      this.counts = newKvCounts();
+      this.io = guardKv(this.kv, this.counts);
+      const answer = await work();
+      return { ...answer, kv: this.counts };
+    });
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

@@ -25,7 +25,7 @@ import type { ChangeSite } from "../hub/hub-object";
 import type { ArticleWriter } from "./article-writer";
 import { type RecentDeletion, deletionOf } from "./deletions";
 import { bumpFeedVersions } from "./feed-versions";
-import { StorageUnavailable } from "./guard";
+import { StorageUnavailable, addKvCounts, totalKvOps } from "./guard";
 import { ALL_FEED, type FeedKey, articleKey, idFromIndexKey, indexKey, indexPrefix, tagFeedKey } from "./keys";
 
 /** Metadata on every index key: which version of the article wrote it, and when (unix s): for repair and debugging. */
@@ -109,7 +109,8 @@ export const articleStore = (env: Pick<Env, "KV" | "ARTICLE_WRITER">, site?: Cha
  * Applies article operations through their writers (store/article-writer.ts): one call per shard
  * the batch touches, then one version bump per touched feed, then one call per shard to settle
  * the bumps that landed (a bump that failed stays logged, and the writer's alarm retries it).
- * Outcomes come back in the order of `ops`. A KV failure in any shard answers StorageUnavailable
+ * Outcomes come back in the order of `ops`; the writers' KV operations are added to `store.kv`'s
+ * counters (store/guard.ts), so a counted binding's figure is the whole cost of the write. A KV failure in any shard answers StorageUnavailable
  * (503) after the other shards' feeds are bumped: that shard's articles are as before.
  */
 export async function applyArticleOps(store: ArticleStore, ops: readonly ArticleOp[], nowMs: number): Promise<OpOutcome[]> {
@@ -120,6 +121,8 @@ export async function applyArticleOps(store: ArticleStore, ops: readonly Article
   }
   const shards = [...byShard.entries()].map(([shard, shardOps]) => ({ stub: store.writers.getByName(writerName(shard)), ops: shardOps }));
   const answers = await Promise.all(shards.map(async ({ stub, ops: shardOps }) => stub.apply(shardOps, nowMs)));
+  // The writers' operations ran in their invocations; a counted binding reports them with its own.
+  for (const answer of answers) addKvCounts(store.kv, answer.kv);
   const feeds = [...new Set(answers.flatMap((a) => a.feeds))];
   const failedBumps = new Set(feeds.length > 0 ? await bumpFeedVersions(store.kv, feeds, nowMs) : []);
   await Promise.all(
@@ -140,9 +143,14 @@ export async function applyArticleOps(store: ArticleStore, ops: readonly Article
  * The cron's part: every writer finishes what a dead invocation left (pending writes, unbumped
  * feeds). One call per shard; their alarms normally got there first, and then it costs no KV operation.
  */
-export async function sweepArticleWriters(writers: DurableObjectNamespace<ArticleWriter>): Promise<{ feeds: number; failed: number; pending: number }> {
+export async function sweepArticleWriters(
+  writers: DurableObjectNamespace<ArticleWriter>,
+): Promise<{ feeds: number; failed: number; pending: number; kvOps: number }> {
   const reports = await Promise.all(Array.from({ length: ARTICLE_SHARDS }, (_, shard) => writers.getByName(writerName(shard)).sweep()));
-  return reports.reduce((sum, r) => ({ feeds: sum.feeds + r.feeds, failed: sum.failed + r.failed, pending: sum.pending + r.pending }), { feeds: 0, failed: 0, pending: 0 });
+  return reports.reduce(
+    (sum, r) => ({ feeds: sum.feeds + r.feeds, failed: sum.failed + r.failed, pending: sum.pending + r.pending, kvOps: sum.kvOps + totalKvOps(r.kv) }),
+    { feeds: 0, failed: 0, pending: 0, kvOps: 0 },
+  );
 }
 
 /** Removes an article from every feed. Returns its tags, or null if there was none. */

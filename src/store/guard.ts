@@ -9,6 +9,11 @@
  * by kind, as Cloudflare bills and limits them (a bulk `get` of up to 100 keys is one operation).
  * app.ts passes one per request when `KV_COUNT=true` and reports it in `x-tagfeed-kv`; without it
  * the wrapper is exactly the uncounted one, so counting costs nothing in production.
+ *
+ * Counters nest: counting a binding that is already guarded (and perhaps counted) adds a counter,
+ * and every operation is counted by each. Operations made elsewhere on the request's behalf (the
+ * article writers run in their own invocations and report their counts) are added to all of a
+ * binding's counters with `addKvCounts`.
  */
 export class StorageUnavailable extends Error {
   constructor(
@@ -38,6 +43,20 @@ export const formatKvCounts = (c: KvCounts): string =>
   `reads=${c.reads},bulk_reads=${c.bulkReads},lists=${c.lists},writes=${c.writes},deletes=${c.deletes}`;
 
 const GUARDED = Symbol("guarded");
+const COUNTERS = Symbol("counters");
+
+export const totalKvOps = (c: KvCounts): number => c.reads + c.bulkReads + c.lists + c.writes + c.deletes;
+
+/** Adds operations made on this binding's behalf elsewhere (an article writer's) to each of its counters. */
+export function addKvCounts(kv: KVNamespace, more: KvCounts): void {
+  for (const counts of (kv as KVNamespace & { [COUNTERS]?: KvCounts[] })[COUNTERS] ?? []) {
+    counts.reads += more.reads;
+    counts.bulkReads += more.bulkReads;
+    counts.lists += more.lists;
+    counts.writes += more.writes;
+    counts.deletes += more.deletes;
+  }
+}
 const OPERATIONS = new Set(["get", "getWithMetadata", "put", "delete", "list"]);
 
 function count(counts: KvCounts, operation: string, firstArg: unknown): void {
@@ -60,10 +79,13 @@ function count(counts: KvCounts, operation: string, firstArg: unknown): void {
 }
 
 export function guardKv(kv: KVNamespace, counts?: KvCounts): KVNamespace {
-  if ((kv as KVNamespace & { [GUARDED]?: true })[GUARDED]) return kv;
+  const inner = kv as KVNamespace & { [GUARDED]?: true; [COUNTERS]?: KvCounts[] };
+  if (inner[GUARDED] && counts === undefined) return kv;
+  const counters = [...(inner[COUNTERS] ?? []), ...(counts ? [counts] : [])];
   return new Proxy(kv, {
     get(target, property, receiver) {
       if (property === GUARDED) return true;
+      if (property === COUNTERS) return counters;
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof property !== "string" || !OPERATIONS.has(property) || typeof value !== "function") return value;
       return async (...args: unknown[]) => {
@@ -71,7 +93,7 @@ export function guardKv(kv: KVNamespace, counts?: KvCounts): KVNamespace {
         try {
           return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         } catch (error) {
-          throw new StorageUnavailable(property, error);
+          throw error instanceof StorageUnavailable ? error : new StorageUnavailable(property, error);
         }
       };
     },

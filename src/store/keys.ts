@@ -43,8 +43,9 @@
  *
  * `repair:cursor` is where the index repair sweep (store/repair.ts) stopped: its phase (`index`:
  * walking `idx:` keys for debris; `articles`: walking `article:` keys for missing index keys), the
- * KV list cursor of the page it was on and the last key of that page it finished. Written by the
- * cron only (one writer), at most once per call.
+ * KV list cursor of the page it was on and the last key of that page it finished. Written by
+ * `POST /api/admin/repair` only, at most once per call (two calls at once may repeat a page: the
+ * sweep's fixes are idempotent).
  *
  * `arc:{feedKey}:{n}` is archive n (1 = oldest) of a feed (RFC 5005 §4): its articles, written
  * when sealed and rewritten only when one of them changes or leaves; `arcidx:{feedKey}` says how

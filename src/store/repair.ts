@@ -1,5 +1,7 @@
 /**
- * Repair of the feed indexes (a crash between writes, or what the platform loses, is repaired by the cron).
+ * Repair of the feed indexes, for what the platform itself loses (a crash between writes is
+ * finished by the article writers from their logs): an operator's action, `POST /api/admin/repair`
+ * (routes/repair.ts), since a full pass costs in proportion to the store.
  *
  * The write protocol (store/articles.ts) keeps what readers see consistent — a reader only
  * accepts an index entry that the article record still claims — but it can leave two kinds of
@@ -24,7 +26,7 @@
  * does not claim, whatever the interleaving.
  *
  * Bounded: at most `budget` KV operations per call (default 300; a bulk get of 100 keys counts as
- * one), so it fits a cron tick next to the refresh. The sweep walks `idx:` keys, then `article:`
+ * one), so a call fits an invocation's 1000. The sweep walks `idx:` keys, then `article:`
  * keys, 100 per page, and keeps its place in `repair:cursor` (store/keys.ts) between calls: the
  * KV list cursor of the current page and the last key of it that is done. A call stops at the end
  * of a full pass, so the next one starts a new pass.

@@ -170,7 +170,7 @@ export async function expiredRecord(op: ExpireOp, prev: Article | null, nowMs: n
 /** KV operations one sweep may spend on expiring (it also reads the rules: 1 + 1 per 1000 sources). */
 export const RETENTION_BUDGET = 400;
 
-/** The sweep runs in the cron's ticks at minutes 30-39 of each hour: hourly at the 10-minute cron, never in the daily repair's tick (03:00-03:09). */
+/** The sweep runs in the cron's ticks at minutes 30-39 of each hour: hourly at the 10-minute cron. */
 export const isRetentionTick = (at: Date): boolean => at.getUTCMinutes() >= 30 && at.getUTCMinutes() < 40;
 
 /** The rules in force: the taxonomy's (`retention.all`, `types[].retention`) and the sources' (their list metadata). */
