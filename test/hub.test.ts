@@ -292,8 +292,11 @@ describe("WebSub hub: every change, and bounded runs", () => {
     const doomedWriter = env.ARTICLE_WRITER.getByName(`articles-${shardOf(String(doomed.id))}`);
     const failingPuts = (kv: KVNamespace): KVNamespace =>
       new Proxy(kv, {
-        get: (target, property) =>
-          property === "put" ? () => Promise.reject(new Error("KV put failed: 503 injected fault")) : (Reflect.get(target, property) as (...a: unknown[]) => unknown).bind(target),
+        get: (target, property) => {
+          if (property === "put") return () => Promise.reject(new Error("KV put failed: 503 injected fault"));
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
       });
     await runInDurableObject(doomedWriter, (instance: ArticleWriter) => {
       instance.kv = failingPuts(env.KV);
