@@ -7,7 +7,7 @@ import { feedsOf, getArticle, indexKeysOf, listFeedEntries, resolveEntries } fro
 import { shardOf } from "../src/store/article-ops";
 import type { ArticleWriter } from "../src/store/article-writer";
 import { tagFeedKey } from "../src/store/keys";
-import { BASE, call, json, makeArticle, signedHeaders, submit, uniqueId } from "./helpers";
+import { BASE, call, failingPutsOf, json, makeArticle, signedHeaders, submit, uniqueId } from "./helpers";
 
 /** A KV binding that fails the chosen operation after `okCalls` successful calls of it. */
 function failingKv(kv: KVNamespace, operation: "put" | "get" | "list" | "delete", okCalls: number): KVNamespace {
@@ -38,19 +38,6 @@ async function withWriterKv<T>(id: string, kv: (real: KVNamespace) => KVNamespac
       instance.kv = env.KV;
     });
   }
-}
-
-/** A KV binding whose puts of keys matching `doomed` fail. */
-function failingPutsOf(kv: KVNamespace, doomed: (key: string) => boolean): KVNamespace {
-  return new Proxy(kv, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") return value;
-      if (property !== "put") return value.bind(target);
-      return (key: string, ...rest: unknown[]) =>
-        doomed(key) ? Promise.reject(new Error("KV put failed: 429 injected fault")) : (value as (...a: unknown[]) => Promise<unknown>).apply(target, [key, ...rest]);
-    },
-  });
 }
 
 /** The ids the served feed lists (the page readers poll: through versions and snapshots). */
@@ -139,7 +126,7 @@ describe("KV faults", () => {
     expect(await servedIds(path)).toEqual([first.id]);
 
     const second = makeArticle({ tags: [{ type: "topic", name: topic }], published: "2024-05-02T10:00:00Z" });
-    const response = await submitWith(failingPutsOf(env.KV, (key) => key.startsWith("fv:")), second);
+    const response = await submitWith(failingPutsOf(env.KV, (key) => key.startsWith("fv:"), 429), second);
     expect(response.status).toBe(201);
     expect((await call(`/api/articles/${second.id}`)).status).toBe(200);
     // The bump is logged in the writer, not lost: its alarm bumps the feeds.

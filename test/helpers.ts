@@ -66,3 +66,16 @@ export const adminHeaders = (): Record<string, string> => ({ authorization: `Bea
 export async function json<T = any>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
+
+/** A KV binding whose puts of keys matching `doomed` fail with an injected platform error. */
+export function failingPutsOf(kv: KVNamespace, doomed: (key: string) => boolean = () => true, status = 503): KVNamespace {
+  return new Proxy(kv, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      if (property !== "put") return value.bind(target);
+      return (key: string, ...rest: unknown[]) =>
+        doomed(key) ? Promise.reject(new Error(`KV put failed: ${status} injected fault`)) : (value as (...a: unknown[]) => Promise<unknown>).apply(target, [key, ...rest]);
+    },
+  });
+}

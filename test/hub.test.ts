@@ -14,7 +14,7 @@ import { FETCHES_PER_RUN } from "../src/hub/hub-object";
 import { LEASE_MAX_SECONDS, LEASE_MIN_SECONDS } from "../src/hub/subscription";
 import { shardOf } from "../src/store/article-ops";
 import type { ArticleWriter } from "../src/store/article-writer";
-import { BASE, adminHeaders, call, makeArticle, submit, uniqueId } from "./helpers";
+import { BASE, adminHeaders, call, failingPutsOf, makeArticle, submit, uniqueId } from "./helpers";
 
 const SUBSCRIBER = "https://upstream.example/subscriber";
 const hub = () => env.WEBSUB_HUB.getByName("hub");
@@ -290,16 +290,8 @@ describe("WebSub hub: every change, and bounded runs", () => {
     let doomed = makeArticle({ tags: [{ type: "topic", name: `${name}-y` }] });
     while (shardOf(String(doomed.id)) === shardOf(String(kept.id))) doomed = makeArticle({ tags: [{ type: "topic", name: `${name}-y` }] });
     const doomedWriter = env.ARTICLE_WRITER.getByName(`articles-${shardOf(String(doomed.id))}`);
-    const failingPuts = (kv: KVNamespace): KVNamespace =>
-      new Proxy(kv, {
-        get: (target, property) => {
-          if (property === "put") return () => Promise.reject(new Error("KV put failed: 503 injected fault"));
-          const value: unknown = Reflect.get(target, property);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      });
     await runInDurableObject(doomedWriter, (instance: ArticleWriter) => {
-      instance.kv = failingPuts(env.KV);
+      instance.kv = failingPutsOf(env.KV);
     });
     try {
       expect((await submit([kept, doomed])).status).toBe(503);

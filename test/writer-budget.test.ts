@@ -12,20 +12,7 @@ import type { ArticleWriter } from "../src/store/article-writer";
 import { getArticles, indexKeysOf } from "../src/store/articles";
 import { totalKvOps } from "../src/store/guard";
 import { loadTaxonomy } from "../src/store/taxonomy";
-import { makeArticle, uniqueId } from "./helpers";
-
-/** A KV binding whose puts of article records fail. */
-function failingRecordPuts(kv: KVNamespace): KVNamespace {
-  return new Proxy(kv, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") return value;
-      if (property !== "put") return value.bind(target);
-      return (key: string, ...rest: unknown[]) =>
-        key.startsWith("article:") ? Promise.reject(new Error("KV put failed: 503 injected fault")) : (value as (...a: unknown[]) => Promise<unknown>).apply(target, [key, ...rest]);
-    },
-  });
-}
+import { failingPutsOf, makeArticle, uniqueId } from "./helpers";
 
 const pendingRows = (stub: DurableObjectStub<ArticleWriter>) =>
   runInDurableObject(stub, (_: ArticleWriter, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM articles WHERE pending = 1").one().n);
@@ -48,7 +35,7 @@ describe("article writer: finishing earlier writes is bounded per call", () => {
     );
     const stub = env.ARTICLE_WRITER.getByName(`articles-${shard}`);
     await runInDurableObject(stub, (instance: ArticleWriter) => {
-      instance.kv = failingRecordPuts(env.KV);
+      instance.kv = failingPutsOf(env.KV, (key) => key.startsWith("article:"));
     });
     const failed = await stub.apply(drafts.map((draft) => ({ kind: "replace" as const, draft })), nowMs);
     expect(failed.ok).toBe(false);
