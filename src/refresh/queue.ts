@@ -15,7 +15,9 @@
  * - Upstream failures are recorded on the source by the refresh (backoff reschedules) and acked.
  * - KV and platform failures throw: the message is retried with a growing delay; after
  *   `REFRESH_MAX_RETRIES` retries it goes to the dead-letter queue.
- * - A document the budget cannot finish continues in a follow-up message: the remaining parsed
+ * - A document the budget cannot finish continues in a follow-up message: the KV budget, or the
+ *   CPU one, `REFRESH_ITEMS_PER_PART` new or changed items per invocation (unchanged ones, skipped
+ *   by fingerprint, do not count), so a part of new items fits 10 ms of CPU. The remaining parsed
  *   items are stored under `resume:{id}:{token}:{part}` (one hour), and the next part is sent
  *   before this message is acked. A crash anywhere in between repeats the part: its items already
  *   written come back `unchanged` (same rev), so nothing is skipped or stored twice.
@@ -124,6 +126,8 @@ export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env
   const report: ConsumeReport = { refreshed: [], stale: 0, continued: 0, retried: [] };
   const config = refreshConfig(env);
   const maxWriteOps = Math.max(10, Math.floor(CONSUMER_KV_OPS / batch.messages.length) - 8);
+  // The invocation's CPU bound, shared like its KV operations: each message maps its share of new items.
+  const maxNewItems = Math.max(1, Math.floor(config.itemsPerPart / batch.messages.length));
   let taxonomy: Awaited<ReturnType<typeof loadTaxonomy>> | undefined;
   // One at a time: two messages of a batch may carry the same story, and their store steps must not interleave.
   for (const message of batch.messages) {
@@ -147,7 +151,7 @@ export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env
       const { report: one, continuation } = await refreshSource(
         { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy: taxonomy.index, taxonomyVersion: taxonomy.etag, config, now: deps.now },
         source,
-        { maxWriteOps, allowContinuation: true, claimToken: body.token, ...(resume && { resume }) },
+        { maxWriteOps, maxNewItems, allowContinuation: true, claimToken: body.token, ...(resume && { resume }) },
       );
       report.refreshed.push(one);
       if (continuation) {

@@ -8,8 +8,8 @@
  * State rules:
  * - success (200 parsed, or 304): failures reset, next due after the interval, ETag/Last-Modified
  *   kept from the 200 (a 304 keeps the stored ones);
- * - a 200 whose changed items did not all fit the KV budget: with `allowContinuation` (the queue
- *   consumer) nothing is saved on the source yet, and the result carries a `continuation` — the
+ * - a 200 whose changed items did not all fit the KV budget, or (with `maxNewItems`) the part's
+ *   bound on new items: with `allowContinuation` (the queue consumer) nothing is saved on the source yet, and the result carries a `continuation` — the
  *   parsed items not yet processed, the document's validators and the fingerprints so far — which
  *   a follow-up refresh (`resume`) takes up without fetching or parsing again; the last part saves
  *   the state as for a whole document. Without it (the in-tick path) the validators are dropped
@@ -105,6 +105,12 @@ export interface RefreshOptions {
   maxWriteOps: number;
   /** Return a `continuation` instead of dropping the validators when the budget runs out. */
   allowContinuation?: boolean;
+  /**
+   * With `allowContinuation`: at most this many items that are not unchanged (new, changed or
+   * unfingerprinted) are mapped and normalized in this part; the document continues after them.
+   * Bounds a part's CPU (refresh/config.ts, `REFRESH_ITEMS_PER_PART`).
+   */
+  maxNewItems?: number;
   /** Take up a document where a previous part stopped (no fetch, no parse). */
   resume?: Continuation;
   /** The claim this refresh holds (store/sources.ts): released when the state is saved. */
@@ -176,7 +182,9 @@ export async function refreshSource(
       state = failure(source, nowMs, "parse_error", doc.error);
       report = { ...base, outcome: "failed", status: "parse_error", error: doc.error, items: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
     } else {
-      const processed = await processItems(deps, source, doc, nowMs, options.maxWriteOps);
+      // The bound on new items holds only where the rest can continue in a later part.
+      const maxNewItems = options.allowContinuation && options.maxNewItems !== undefined ? Math.max(1, options.maxNewItems) : Number.POSITIVE_INFINITY;
+      const processed = await processItems(deps, source, doc, nowMs, options.maxWriteOps, maxNewItems);
       kvOps += processed.kvOps;
       const counts = processed.counts;
       const complete = processed.rest.length === 0;
@@ -246,7 +254,7 @@ interface Processed {
   rest: UpstreamItem[];
 }
 
-async function processItems(deps: RefreshDeps, source: Source, doc: Continuation, nowMs: number, maxWriteOps: number): Promise<Processed> {
+async function processItems(deps: RefreshDeps, source: Source, doc: Continuation, nowMs: number, maxWriteOps: number, maxNewItems: number): Promise<Processed> {
   const context = {
     source,
     taxonomy: deps.taxonomy,
@@ -260,13 +268,12 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   let blocksRead: Promise<{ matcher: BlockMatcher; read: boolean }> | undefined;
   const salt = deps.taxonomyVersion === undefined ? undefined : fingerprintSalt(deps.taxonomyVersion, source);
   const seenBefore = new Set(source.item_fingerprints ?? []);
+  const part = await partOf(doc.items, salt, seenBefore, maxNewItems);
   // Items are independent: they are prepared together, so the digests of one (WebCrypto's are
   // asynchronous) overlap with the work on the others rather than each waiting its turn.
   const prepared = await Promise.all(
-    doc.items.map(async (item, index): Promise<{ fingerprint?: string; unchanged?: true; blocked?: true; draft?: UpstreamDraft & { index: number } }> => {
-      let fingerprint: string | undefined;
+    part.map(async ({ item, fingerprint }, index): Promise<{ fingerprint?: string; unchanged?: true; blocked?: true; draft?: UpstreamDraft & { index: number } }> => {
       try {
-        fingerprint = salt === undefined ? undefined : await itemFingerprint(salt, item);
         // An item identical to one of the last document (same taxonomy, same source settings) was
         // stored then: skipping it saves the mapping, sanitizing and auto-tagging, most of a
         // refresh's CPU when a feed answers 200 without validators.
@@ -292,9 +299,10 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   let invalid = prepared.length - unchangedItems - blocked - drafts.length;
   const ingest = () => ingestUpstream({ kv: deps.kv, writers: deps.writers }, drafts, nowMs, { maxWriteOps });
   const ingested = await (deps.exclusive ? deps.exclusive(ingest) : ingest());
-  // The document stops at the first deferred item (the first draft of its id), and everything from
-  // there on, unchanged items included, is left for later: none is fingerprinted as done.
-  let stopAt = doc.items.length;
+  // The document stops at the end of this part, or at the first deferred item (the first draft of
+  // its id), and everything from there on, unchanged items included, is left for later: none is
+  // fingerprinted as done.
+  let stopAt = part.length;
   if (ingested.deferred > 0) {
     stopAt = drafts.find((d) => d.draft.id === ingested.firstDeferredId)?.index ?? stopAt;
     // Items before the stop that were skipped as invalid or unchanged stay counted; those after are not.
@@ -317,6 +325,28 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   for (const outcome of ingested.outcomes) counts[outcome.status] += 1;
   const done = fingerprints.slice(0, stopAt).filter((f): f is string => f !== undefined);
   return { counts, kvOps: ingested.kvOps + (readBlocks ? 1 : 0), fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
+}
+
+/**
+ * The items of this part, from the start of what is left, with their fingerprints: as many as
+ * hold at most `maxNewItems` items that are not unchanged (new, changed, or unfingerprinted),
+ * whatever the number of unchanged ones among them. Fingerprinted in windows no wider than the
+ * new items still wanted, so no item is fingerprinted twice and none past the part's end.
+ */
+async function partOf(items: readonly UpstreamItem[], salt: string | undefined, seenBefore: ReadonlySet<string>, maxNewItems: number): Promise<{ item: UpstreamItem; fingerprint: string | undefined }[]> {
+  const part: { item: UpstreamItem; fingerprint: string | undefined }[] = [];
+  let fresh = 0;
+  while (part.length < items.length && fresh < maxNewItems) {
+    const window = items.slice(part.length, part.length + (maxNewItems - fresh));
+    // A fingerprint that cannot be made leaves the item unfingerprinted (prepared, never skipped).
+    const fingerprints = await Promise.all(window.map((item) => (salt === undefined ? undefined : itemFingerprint(salt, item).catch(() => undefined))));
+    for (const [k, item] of window.entries()) {
+      const fingerprint = fingerprints[k];
+      part.push({ item, fingerprint });
+      if (fingerprint === undefined || !seenBefore.has(fingerprint)) fresh += 1;
+    }
+  }
+  return part;
 }
 
 /** What an item's fingerprint depends on besides the item: the taxonomy and the source's tag settings. */
