@@ -944,6 +944,8 @@ const LINE_BLOCKS = new Set([
   "legend", "dialog", "br",
 ]);
 const HTML_WHITESPACE = /[ \t\n\f\r]+/g;
+/** Whitespace that collapsing changes: without any, every HTML_WHITESPACE run is one space, left as it is. */
+const HTML_WHITESPACE_TO_COLLAPSE = /[\t\n\f\r]| {2}/;
 
 /**
  * The plain text of an HTML fragment, for summaries and search: entities decoded, scripts,
@@ -995,7 +997,7 @@ export function htmlToText(html: string): string {
         parts.push(data);
         return;
       }
-      let s = data.replace(HTML_WHITESPACE, " ");
+      let s = HTML_WHITESPACE_TO_COLLAPSE.test(data) ? data.replace(HTML_WHITESPACE, " ") : data;
       if (s.startsWith(" ")) {
         pendingSpace = true;
         s = s.slice(1);

@@ -62,13 +62,21 @@ export function cleanLine(s: string): string {
  * Leading indentation inside the text is kept.
  */
 export function cleanBlock(s: string): string {
-  return stripXmlIllegal(s)
-    .normalize("NFC")
-    .replace(/\r\n?|\u2028/g, "\n")
-    .replace(/\u2029/g, "\n\n")
-    .replace(/[^\S\n]+$/gm, "")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
+  const lines = stripXmlIllegal(s).normalize("NFC").replace(/\r\n?|\u2028/g, "\n").replace(/\u2029/g, "\n\n");
+  return trimLineEnds(lines).replace(/\n{3,}/g, "\n\n").trim();
+}
+
+/**
+ * Each line without its trailing whitespace, lines apart by `\n` (the only line terminator left
+ * here). `trimEnd` strips exactly what `\s` matches; a multiline `/[^\S\n]+$/` gives the same
+ * but tries a match at every space of the text.
+ */
+function trimLineEnds(text: string): string {
+  if (!text.includes("\n")) return text.trimEnd();
+  return text
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n");
 }
 
 /**
