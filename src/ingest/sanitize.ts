@@ -946,6 +946,13 @@ const LINE_BLOCKS = new Set([
 const HTML_WHITESPACE = /[ \t\n\f\r]+/g;
 /** Whitespace that collapsing changes: without any, every HTML_WHITESPACE run is one space, left as it is. */
 const HTML_WHITESPACE_TO_COLLAPSE = /[\t\n\f\r]| {2}/;
+/** What makes a string more than one text to the tokenizer: a tag, a character reference, a CR. */
+const NOT_PLAIN = /[<&\r]/;
+
+/** Runs of HTML whitespace as one space (a text's leading and trailing space included). */
+function collapseHtmlWhitespace(text: string): string {
+  return HTML_WHITESPACE_TO_COLLAPSE.test(text) ? text.replace(HTML_WHITESPACE, " ") : text;
+}
 
 /**
  * The plain text of an HTML fragment, for summaries and search: entities decoded, scripts,
@@ -954,6 +961,9 @@ const HTML_WHITESPACE_TO_COLLAPSE = /[\t\n\f\r]| {2}/;
  * own lines, table cells apart by a space; then `cleanBlock`-style cleanup.
  */
 export function htmlToText(html: string): string {
+  // Without markup, references or CRs (a summary the feed parser already reduced to text) the
+  // walk sees one text: the same result without tokenizing.
+  if (!NOT_PLAIN.test(html)) return cleanBlock(collapseHtmlWhitespace(html));
   const parts: string[] = [];
   let hasText = false;
   let pendingBreaks = 0;
@@ -997,7 +1007,7 @@ export function htmlToText(html: string): string {
         parts.push(data);
         return;
       }
-      let s = HTML_WHITESPACE_TO_COLLAPSE.test(data) ? data.replace(HTML_WHITESPACE, " ") : data;
+      let s = collapseHtmlWhitespace(data);
       if (s.startsWith(" ")) {
         pendingSpace = true;
         s = s.slice(1);
