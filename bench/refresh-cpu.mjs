@@ -3,10 +3,14 @@
 // (bench/memory-kv.mjs) and the writer stand-in (bench/durable-objects.mjs), the upstream answered
 // by an in-process fetch. Inputs: RSS 2.0 documents from bench/inputs.mjs (Russian and English
 // news with 1.7-3.3 KB HTML bodies, three categories each, auto-tagging on).
-//   node bench/refresh-cpu.mjs [--quick] [--json=FILE]     (npm run bench runs it too)
+//   node bench/refresh-cpu.mjs [--quick] [--json=FILE] [--against=DIR] [--part=N] [--only=whole,two,parts,big] [--profile]
+//   (npm run bench runs it too)
 // Rows: a 50-item document with every item new (total, then each phase measured alone over the
 // same items), the same document with 2 new items of 50 (the rest fingerprinted by the previous
-// refresh), and a ~5 MB document (1,400+ items, of which the first 200 are looked at).
+// refresh), one part of a queued refresh of that document (`REFRESH_ITEMS_PER_PART` new items:
+// the first part, which fetches and parses, and a later one, which takes up the stored
+// continuation; each with the continuation it stores for the next), and a ~5 MB document (1,400+
+// items, of which the first 200 are looked at), whole and its first part.
 // Each sample is one refresh (or one phase over all the items); a fresh store for every sample is
 // made before the clock starts. Per sample: the CPU time of the isolate's thread
 // (process.threadCpuUsage: time other processes take on a shared machine does not count, nor
@@ -23,11 +27,17 @@ import { MemoryKV } from "./memory-kv.mjs";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick") || process.env.BENCH_QUICK === "1";
+/** --only=whole,two,parts,big: the sections to run (all by default). */
+const ONLY = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const wanted = (section) => ONLY === undefined || ONLY.includes(section);
+/** --part=N: new items per part in the "one part" rows (REFRESH_ITEMS_PER_PART's default, 8). */
+const PART = Number(args.find((a) => a.startsWith("--part="))?.slice("--part=".length) ?? 8);
 const JSON_OUT = args.find((a) => a.startsWith("--json="))?.slice("--json=".length);
 const log = (...a) => console.error("[refresh-cpu]", ...a);
 
 const ENTRY = `
 export { refreshSource } from "./src/refresh/refresh-source";
+export { readContinuation, writeContinuation } from "./src/refresh/queue";
 export { parseFeed } from "./src/upstream/parse";
 export { mapItem, sharedLinks } from "./src/refresh/map-item";
 export { normalizeArticle } from "./src/ingest/normalize";
@@ -92,7 +102,8 @@ crypto.subtle.digest = (algorithm, data) => {
 
 // Time inside the article writers: in workerd each writer call runs in the Durable Object's own
 // invocation (its own CPU limit), so it is counted apart from the refresh's own CPU. A span lasts
-// while any writer call is unsettled (ingest calls the shards at once).
+// while any writer call is unsettled (ingest calls the shards at once). Making a writer object
+// (the first call to a shard of a fresh store) counts as the writer's too.
 const writerTime = { depth: 0, start: null, cpuMs: 0 };
 /** CPU time of this thread (the isolate's), in ms: other threads and other processes do not count. */
 const threadMs = (since) => {
@@ -119,7 +130,12 @@ function timedWriters(namespace) {
   return {
     ...namespace,
     getByName: (name) => {
-      if (!stubs.has(name)) stubs.set(name, wrap(namespace.getByName(name)));
+      if (!stubs.has(name)) {
+        // The object is made here (its SQLite schema set up): in workerd, in its own invocation too.
+        const start = writerTime.depth === 0 ? process.threadCpuUsage() : undefined;
+        stubs.set(name, wrap(namespace.getByName(name)));
+        if (start !== undefined) writerTime.cpuMs += threadMs(start);
+      }
       return stubs.get(name);
     },
   };
@@ -231,11 +247,34 @@ if (args.includes("--profile")) {
   process.exit(0);
 }
 
-const results = { items: 50, rows: [], twoNew: null, big: null, digests: null };
+const results = { items: 50, rows: [], twoNew: null, parts: null, big: null, digests: null };
+
+/**
+ * One part of a queued refresh as the consumer runs it (refresh/queue.ts): the continuation of
+ * the previous part read, `PART` new items prepared and stored, the next continuation written.
+ */
+async function queuedPart(store, body, source, resume) {
+  const { report, continuation } = await m.refreshSource(deps(store, body, m), source, { maxWriteOps: MAX_WRITE_OPS, allowContinuation: true, maxNewItems: PART, ...(resume && { resume }) });
+  if (report.outcome !== "updated") throw new Error(`part: ${report.outcome} ${report.status} ${report.error ?? ""}`);
+  if (continuation) await m.writeContinuation(store.kv, source.id, "bench", 1, continuation);
+  return { report, continuation };
+}
+/** The second part's state: the first part done, its continuation stored. */
+async function afterFirstPart(body) {
+  const store = await freshStore(baseSource);
+  const first = await queuedPart(store, body, baseSource);
+  if (!first.continuation) throw new Error("the document did not continue after its first part");
+  return store;
+}
+async function secondPart(store, body) {
+  const resume = await m.readContinuation(store.kv, baseSource.id, "bench", 1);
+  if (!resume) throw new Error("no continuation stored");
+  return queuedPart(store, body, baseSource, resume);
+}
 const noop = () => null;
 
 // --- 50 items, every one new -------------------------------------------------------------------
-{
+if (wanted("whole")) {
   const body = documentOf(itemBlocks.slice(0, 50));
   results.inputBytes = body.byteLength;
   const options = { url: FEED_URL, contentType: "application/rss+xml; charset=utf-8" };
@@ -306,7 +345,7 @@ const noop = () => null;
 }
 
 // --- 2 new items of 50 -------------------------------------------------------------------------
-{
+if (wanted("two")) {
   const before = documentOf(itemBlocks.slice(2, 52));
   const after = documentOf(itemBlocks.slice(0, 50));
   const setupFor = (mod) => async () => {
@@ -320,8 +359,28 @@ const noop = () => null;
   results.twoNew = await compared("refresh, 2 new items of 50", (mod) => ({ setup: setupFor(mod), run: ({ store, saved }) => refresh(store, after, saved, mod) }));
 }
 
+// --- one part of a queued refresh of the 50-new-item document ---------------------------------
+if (wanted("parts")) {
+  const body = documentOf(itemBlocks.slice(0, 50));
+  // As in workerd: the CPU limit is workerd's.
+  workerdDigests = true;
+  const first = await queuedPart(await freshStore(baseSource), body, baseSource);
+  if (first.report.counts.created !== PART) throw new Error(`first part: ${JSON.stringify(first.report.counts)}`);
+  const second = await secondPart(await afterFirstPart(body), body);
+  if (second.report.counts.created !== 2 * PART) throw new Error(`second part: ${JSON.stringify(second.report.counts)}`);
+  results.parts = {
+    itemsPerPart: PART,
+    parts: Math.ceil(50 / PART),
+    rows: await samples([
+      { name: `one part of ${PART} new items (SHA-256 as workerd), the first: fetch, parse, the continuation stored`, setup: () => freshStore(baseSource), run: (store) => queuedPart(store, body, baseSource) },
+      { name: `one part of ${PART} new items (SHA-256 as workerd), a later one: the continuation read, the next stored`, setup: () => afterFirstPart(body), run: (store) => secondPart(store, body) },
+    ]),
+  };
+  workerdDigests = false;
+}
+
 // --- ~5 MB document ----------------------------------------------------------------------------
-{
+if (wanted("big")) {
   // Just under the default body limit (REFRESH_MAX_BYTES, 5 MiB).
   const big = makeUpstreamRss({ minBytes: 5_000_000 });
   const body = new TextEncoder().encode(big.xml);
@@ -334,6 +393,7 @@ const noop = () => null;
       warmup: QUICK ? 1 : 3,
       samples: QUICK ? 4 : 12,
     }),
+    firstPart: await sample(`  its first queued part (parse, ${PART} new items, the continuation of the rest stored)`, () => freshStore(baseSource), (store) => queuedPart(store, body, baseSource), { warmup: QUICK ? 1 : 3, samples: QUICK ? 4 : 12 }),
     parse: await sample("  of which parse", noop, () => m.parseFeed(body, { url: FEED_URL, contentType: "application/rss+xml; charset=utf-8" }), { warmup: 2, samples: QUICK ? 4 : 12 }),
   };
 }

@@ -155,7 +155,7 @@ export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env
       );
       report.refreshed.push(one);
       if (continuation) {
-        await env.KV.put(resumeKey(body.id, body.token, part + 1), JSON.stringify(continuation), { expirationTtl: RESUME_TTL_SECONDS });
+        await writeContinuation(env.KV, body.id, body.token, part + 1, continuation);
         const queue = env.REFRESH_QUEUE as Queue<RefreshMessage> | undefined;
         if (!queue) throw new Error("no REFRESH_QUEUE binding for the document's next part");
         await queue.send({ id: body.id, token: body.token, part: part + 1 }, { contentType: "json" });
@@ -244,8 +244,13 @@ const ContinuationSchema = z.object({
   requests: z.number().int(),
 });
 
+/** Stores what part `part` of a document takes up (read back by `readContinuation`). */
+export async function writeContinuation(kv: KVNamespace, id: string, token: string, part: number, continuation: Continuation): Promise<void> {
+  await kv.put(resumeKey(id, token, part), JSON.stringify(continuation), { expirationTtl: RESUME_TTL_SECONDS });
+}
+
 /** The stored continuation of a part, or undefined when it expired (the part then fetches the document again). */
-async function readContinuation(kv: KVNamespace, id: string, token: string, part: number): Promise<Continuation | undefined> {
+export async function readContinuation(kv: KVNamespace, id: string, token: string, part: number): Promise<Continuation | undefined> {
   const parsed = ContinuationSchema.safeParse(await kv.get(resumeKey(id, token, part), "json"));
   return parsed.success ? (parsed.data as Continuation) : undefined;
 }
