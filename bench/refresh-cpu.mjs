@@ -253,24 +253,23 @@ const results = { items: 50, rows: [], twoNew: null, parts: null, big: null, dig
  * One part of a queued refresh as the consumer runs it (refresh/queue.ts): the continuation of
  * the previous part read, `PART` new items prepared and stored, the next continuation written.
  */
-async function queuedPart(store, body, source, resume) {
-  const { report, continuation } = await m.refreshSource(deps(store, body, m), source, { maxWriteOps: MAX_WRITE_OPS, allowContinuation: true, maxNewItems: PART, ...(resume && { resume }) });
+async function queuedPart(store, body, source, part = 0) {
+  const stored = part > 0 ? await m.readContinuation(store.kv, source.id, "bench", part) : undefined;
+  if (part > 0 && !stored) throw new Error(`no continuation stored for part ${part}`);
+  const { report, continuation } = await m.refreshSource(deps(store, body, m), source, { maxWriteOps: MAX_WRITE_OPS, allowContinuation: true, maxNewItems: PART, ...(stored && { resume: stored.continuation }) });
   if (report.outcome !== "updated") throw new Error(`part: ${report.outcome} ${report.status} ${report.error ?? ""}`);
-  if (continuation) await m.writeContinuation(store.kv, source.id, "bench", 1, continuation);
+  if (continuation) await m.writeContinuation(store.kv, source.id, "bench", part + 1, continuation, stored?.items);
   return { report, continuation };
 }
-/** The second part's state: the first part done, its continuation stored. */
-async function afterFirstPart(body) {
+/** A later part's state: the first two parts done, the third's continuation stored (its items in the first's record). */
+async function afterFirstParts(body) {
   const store = await freshStore(baseSource);
-  const first = await queuedPart(store, body, baseSource);
-  if (!first.continuation) throw new Error("the document did not continue after its first part");
+  await queuedPart(store, body, baseSource, 0);
+  const second = await queuedPart(store, body, baseSource, 1);
+  if (!second.continuation) throw new Error("the document did not continue after its second part");
   return store;
 }
-async function secondPart(store, body) {
-  const resume = await m.readContinuation(store.kv, baseSource.id, "bench", 1);
-  if (!resume) throw new Error("no continuation stored");
-  return queuedPart(store, body, baseSource, resume);
-}
+const thirdPart = (store, body) => queuedPart(store, body, baseSource, 2);
 const noop = () => null;
 
 // --- 50 items, every one new -------------------------------------------------------------------
@@ -366,14 +365,14 @@ if (wanted("parts")) {
   workerdDigests = true;
   const first = await queuedPart(await freshStore(baseSource), body, baseSource);
   if (first.report.counts.created !== PART) throw new Error(`first part: ${JSON.stringify(first.report.counts)}`);
-  const second = await secondPart(await afterFirstPart(body), body);
-  if (second.report.counts.created !== 2 * PART) throw new Error(`second part: ${JSON.stringify(second.report.counts)}`);
+  const third = await thirdPart(await afterFirstParts(body), body);
+  if (third.report.counts.created !== 3 * PART) throw new Error(`third part: ${JSON.stringify(third.report.counts)}`);
   results.parts = {
     itemsPerPart: PART,
     parts: Math.ceil(50 / PART),
     rows: await samples([
       { name: `one part of ${PART} new items (SHA-256 as workerd), the first: fetch, parse, the continuation stored`, setup: () => freshStore(baseSource), run: (store) => queuedPart(store, body, baseSource) },
-      { name: `one part of ${PART} new items (SHA-256 as workerd), a later one: the continuation read, the next stored`, setup: () => afterFirstPart(body), run: (store) => secondPart(store, body) },
+      { name: `one part of ${PART} new items (SHA-256 as workerd), a later one (the third): the continuation read, the next stored`, setup: () => afterFirstParts(body), run: (store) => thirdPart(store, body) },
     ]),
   };
   workerdDigests = false;
@@ -390,7 +389,7 @@ if (wanted("big")) {
   // Its queued parts as workerd hashes, like the 50-item document's.
   workerdDigests = true;
   const firstPart = await sample(`  its first queued part (parse, ${PART} new items, the continuation of the other ${200 - PART} stored; SHA-256 as workerd)`, () => freshStore(baseSource), (store) => queuedPart(store, body, baseSource), few);
-  const laterPart = await sample(`  a later queued part (${PART} new items, the continuation read and the next stored; SHA-256 as workerd)`, () => afterFirstPart(body), (store) => secondPart(store, body), few);
+  const laterPart = await sample(`  a later queued part (the third: ${PART} new items, the continuation read and the next stored; SHA-256 as workerd)`, () => afterFirstParts(body), (store) => thirdPart(store, body), few);
   workerdDigests = false;
   const parse = await sample("  of which parse", noop, () => m.parseFeed(body, { url: FEED_URL, contentType: "application/rss+xml; charset=utf-8" }), { warmup: 2, samples: QUICK ? 4 : 12 });
   results.big = { inputBytes: body.byteLength, items: big.items, counts: r.report.counts, rows, firstPart, laterPart, parse };

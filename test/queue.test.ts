@@ -223,6 +223,14 @@ describe("a document in parts of new items (REFRESH_ITEMS_PER_PART)", () => {
     const resumed = await env.KV.list({ prefix: `resume:${source.id}:` });
     const numbers = resumed.keys.map((k) => Number(k.name.slice(k.name.lastIndexOf(":") + 1))).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: parts - 1 }, (_, i) => i + 1));
+    // The first continuation holds the items left; the later ones name the end of that list.
+    const first = await env.KV.get<{ items: unknown[] }>(`resume:${source.id}:${resumed.keys[0]!.name.split(":")[2]}:1`, "json");
+    expect(first?.items).toHaveLength(50 - perPart);
+    if (parts > 2) {
+      const later = await env.KV.get<{ items: unknown[]; itemsIn?: unknown }>(resumed.keys.find((k) => k.name.endsWith(":2"))!.name, "json");
+      expect(later?.items).toEqual([]);
+      expect(later?.itemsIn).toEqual({ part: 1, skip: perPart });
+    }
     expect(((await (await fetch(`${UPSTREAM}/__log?match=${run}`)).json()) as unknown[]).length).toBe(1);
     expect(await itemsStored(run, 50)).toBe(50);
     // Each item prepared once: created once, never seen again as unchanged in a later part.
