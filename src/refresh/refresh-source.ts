@@ -268,11 +268,10 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   let blocksRead: Promise<{ matcher: BlockMatcher; read: boolean }> | undefined;
   const salt = deps.taxonomyVersion === undefined ? undefined : fingerprintSalt(deps.taxonomyVersion, source);
   const seenBefore = new Set(source.item_fingerprints ?? []);
-  const part = await partOf(doc.items, salt, seenBefore, maxNewItems);
   // Items are independent: they are prepared together, so the digests of one (WebCrypto's are
   // asynchronous) overlap with the work on the others rather than each waiting its turn.
   const prepared = await Promise.all(
-    part.map(async ({ item, fingerprint }, index): Promise<{ fingerprint?: string; unchanged?: true; blocked?: true; draft?: UpstreamDraft & { index: number } }> => {
+    (await partOf(doc.items, salt, seenBefore, maxNewItems)).map(async ({ item, fingerprint }, index): Promise<{ fingerprint?: string; unchanged?: true; blocked?: true; draft?: UpstreamDraft & { index: number } }> => {
       try {
         // An item identical to one of the last document (same taxonomy, same source settings) was
         // stored then: skipping it saves the mapping, sanitizing and auto-tagging, most of a
@@ -302,7 +301,7 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   // The document stops at the end of this part, or at the first deferred item (the first draft of
   // its id), and everything from there on, unchanged items included, is left for later: none is
   // fingerprinted as done.
-  let stopAt = part.length;
+  let stopAt = prepared.length;
   if (ingested.deferred > 0) {
     stopAt = drafts.find((d) => d.draft.id === ingested.firstDeferredId)?.index ?? stopAt;
     // Items before the stop that were skipped as invalid or unchanged stay counted; those after are not.
