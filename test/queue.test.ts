@@ -249,6 +249,22 @@ describe("a document in parts of new items (REFRESH_ITEMS_PER_PART)", () => {
     const after = await getSource(env.KV, source.id);
     expect(after?.last_counts).toEqual({ created: 0, updated: 0, unchanged: 50, invalid: 0, deferred: 0 });
     expect(after?.etag).toBe(done?.etag);
+
+    // 4 items not vouched for by a fingerprint, 3 a part: the 46 fingerprinted ones take no share,
+    // so the document is done in 2 parts (items 0-48, then item 49).
+    const token2 = crypto.randomUUID();
+    await claimSource(env.KV, { ...after!, etag: undefined, item_fingerprints: after!.item_fingerprints!.slice(0, 46) }, Date.now(), token2);
+    const small = { ...env, REFRESH_QUEUE: queue, REFRESH_ITEMS_PER_PART: "3" };
+    expect((await consume(small, [{ id: source.id, token: token2 }])).retryMessages).toHaveLength(0);
+    expect(sent).toEqual([{ id: source.id, token: token2, part: 1 }]);
+    const rest = await env.KV.get<{ items: unknown[] }>(`resume:${source.id}:${token2}:1`, "json");
+    expect(rest?.items).toHaveLength(1);
+    expect((await consume(small, sent)).retryMessages).toHaveLength(0);
+    expect(sent).toHaveLength(1);
+    const mixed = await getSource(env.KV, source.id);
+    expect(mixed?.claim).toBeUndefined();
+    expect(mixed?.last_counts).toEqual({ created: 0, updated: 0, unchanged: 50, invalid: 0, deferred: 0 });
+    expect(mixed?.item_fingerprints).toEqual(after?.item_fingerprints);
   });
 });
 
