@@ -30,8 +30,8 @@ const QUICK = args.includes("--quick") || process.env.BENCH_QUICK === "1";
 /** --only=whole,two,parts,big: the sections to run (all by default). */
 const ONLY = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
 const wanted = (section) => ONLY === undefined || ONLY.includes(section);
-/** --part=N: new items per part in the "one part" rows (REFRESH_ITEMS_PER_PART's default, 8). */
-const PART = Number(args.find((a) => a.startsWith("--part="))?.slice("--part=".length) ?? 8);
+/** --part=N: new items per part in the "one part" rows (REFRESH_ITEMS_PER_PART's default, 6). */
+const PART = Number(args.find((a) => a.startsWith("--part="))?.slice("--part=".length) ?? 6);
 const JSON_OUT = args.find((a) => a.startsWith("--json="))?.slice("--json=".length);
 const log = (...a) => console.error("[refresh-cpu]", ...a);
 

@@ -10,7 +10,7 @@
  * | `REFRESH_CONCURRENCY`      | 4        | sources fetched at once (the platform allows 6 connections) |
  * | `REFRESH_FETCH_TIMEOUT_MS` | 10000    | one fetch, redirects and body included                      |
  * | `REFRESH_MAX_BYTES`        | 5242880  | body limit (decompressed)                                    |
- * | `REFRESH_ITEMS_PER_PART`   | 8        | new or changed items one queued part maps and stores (CPU)  |
+ * | `REFRESH_ITEMS_PER_PART`   | 6        | new or changed items one queued part maps and stores (CPU)  |
  * | `ALLOW_PRIVATE_SOURCES`    | false    | `true`: loopback/private upstreams allowed (local testing)   |
  * | `PUBLIC_ORIGIN`            |          | named in the User-Agent, so publishers can see who fetches   |
  */
@@ -45,7 +45,7 @@ export function refreshConfig(env: Env): RefreshConfig {
     maxBytes: int(env.REFRESH_MAX_BYTES, DEFAULT_FETCH_LIMITS.maxBytes, 1024, 50 * 1024 * 1024),
     maxRedirects: DEFAULT_FETCH_LIMITS.maxRedirects,
     allowPrivate: allowPrivateSources(env),
-    itemsPerPart: int(env.REFRESH_ITEMS_PER_PART, 8, 1, 200),
+    itemsPerPart: int(env.REFRESH_ITEMS_PER_PART, 6, 1, 200),
     userAgent: origin ? `${USER_AGENT_PRODUCT} (feed aggregator; +${origin})` : `${USER_AGENT_PRODUCT} (feed aggregator)`,
   };
 }
