@@ -19,14 +19,12 @@
  * 400 naming the `url` field, like every other invalid field.
  */
 import { Hono } from "hono";
-import type { z } from "zod";
-import type { FieldError } from "../domain/result";
+import { PARSE_REPORTING, joinPath, toFieldError } from "../domain/result";
 import { SOURCE_ID_PATTERN, type Source, SourceInputSchema, SourcePatchSchema, applySourcePatch, newSource, sourceIdFor } from "../domain/source";
 import { renderSourcesOpml } from "../admin/opml";
 import type { AppEnv } from "../env";
 import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
 import { ApiError, invalidFields } from "../http/errors";
-import { joinPath } from "../ingest/submission";
 import { allowPrivateSources, refreshConfig } from "../refresh/config";
 import { parseOpml } from "../refresh/opml";
 import { claimSource } from "../refresh/queue";
@@ -54,8 +52,8 @@ sourceRoutes.use("*", requireAdmin);
 sourceRoutes.post("/", async (c) => {
   requireJson(c.req.raw);
   const body = parseJsonBody(await readBodyLimited(c.req.raw, JSON_BODY_MAX));
-  const parsed = SourceInputSchema.safeParse(body);
-  if (!parsed.success) throw invalidFields(parsed.error.issues.map(toFieldError));
+  const parsed = SourceInputSchema.safeParse(body, PARSE_REPORTING);
+  if (!parsed.success) throw invalidFields(parsed.error.issues.map((issue) => toFieldError("", issue)));
   const url = checkSourceUrl(parsed.data.url, { allowPrivate: allowPrivateSources(c.env) });
   if (!url.ok) throw invalidFields([{ path: "url", reason: url.error.message }]);
 
@@ -140,13 +138,13 @@ sourceRoutes.get("/:id", async (c) => c.json(await found(c.env, c.req.param("id"
 sourceRoutes.patch("/:id", async (c) => {
   requireJson(c.req.raw);
   const body = parseJsonBody(await readBodyLimited(c.req.raw, JSON_BODY_MAX));
-  const parsed = SourcePatchSchema.safeParse(body);
+  const parsed = SourcePatchSchema.safeParse(body, PARSE_REPORTING);
   if (!parsed.success) {
     throw invalidFields(
       parsed.error.issues.flatMap((issue) =>
         issue.code === "unrecognized_keys"
           ? issue.keys.map((key) => ({ path: joinPath("", [...issue.path, key]), reason: "is not a setting that can be changed (the URL and the refresh state are not editable)" }))
-          : [toFieldError(issue)],
+          : [toFieldError("", issue)],
       ),
     );
   }
@@ -196,10 +194,6 @@ function validId(id: string): string {
 
 const notFound = (): ApiError => new ApiError(404, "not_found", "no source with that id");
 
-function toFieldError(issue: z.core.$ZodIssue): FieldError {
-  const reason = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
-  return { path: joinPath("", issue.path), reason };
-}
 
 /** A URL as echoed back: any user name and password replaced, so an answer never repeats a secret. */
 function redactCredentials(url: string): string {
