@@ -342,6 +342,29 @@ describe("retention", () => {
     expect((await json<{ retention?: unknown }>(cleared)).retention).toBeUndefined();
   });
 
+  it("an article two counted sources carry goes once it is past both counts, ranked in different sweeps", async () => {
+    await setRules({ types: {} });
+    const t = uniqueId("twocount");
+    const one = await addSource(`https://one.example.com/${t}.xml`, { max_count: 1 });
+    const two = await addSource(`https://two.example.com/${t}.xml`, { max_count: 1 });
+    const tag = { type: "topic", name: t };
+    const shared = makeArticle({ id: `${t}-shared`, published: ago(5), tags: [tag], source: { name: "One", url: one.url } });
+    await post(shared);
+    await alsoFrom(shared, two);
+    await sweep();
+    // Newer in the second source only: past its count, but still the first one's newest.
+    await post(makeArticle({ id: `${t}-two`, published: ago(1), tags: [tag], source: { name: "Two", url: two.url } }));
+    await sweep();
+    await sweep();
+    expect((await feedIds(`/feeds/topic/${t}.json`)).sort()).toEqual([`${t}-shared`, `${t}-two`]);
+    // Newer in the first source too: now past both, it goes (the sweep ranking one asks for the other next).
+    await post(makeArticle({ id: `${t}-one`, published: ago(1), tags: [tag], source: { name: "One", url: one.url } }));
+    await sweep();
+    await sweep();
+    expect((await feedIds(`/feeds/topic/${t}.json`)).sort()).toEqual([`${t}-one`, `${t}-two`]);
+    expect(await storedState(`${t}-shared`, ["all", `t/topic/${t}`])).toEqual({ record: false, keys: [] });
+  });
+
   it("an article retention removes leaves the RFC 5005 archive that held it", async () => {
     await setRules({ types: {} });
     const t = uniqueId("srcarc");

@@ -20,7 +20,8 @@ import type { Tag } from "./tag";
  * entirely (record and every index key) once no feed keeps it: older than the rule of `all` and
  * of every type it is tagged with (the global feed lists every stored article, so an article kept
  * by a tag stays in `all` too). A type's `max_count` works the same way by rank instead of age:
- * an article past a tag feed's newest `max_count` leaves that feed (store/retention.ts).
+ * an article past a tag feed's newest `max_count` leaves that feed; a source's `max_count` lets
+ * go of the articles past its newest `max_count` as its age would (store/retention.ts ranks both).
  */
 export const RETENTION_MAX_DAYS = 36_500;
 
