@@ -10,6 +10,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ArticleInput } from "../src/domain/article";
 import worker from "../src/index";
+import { deriveArticleId } from "../src/ingest/ids";
 import { ingestUpstream } from "../src/ingest/ingest";
 import { normalizeArticle } from "../src/ingest/normalize";
 import { shardOf } from "../src/store/article-ops";
@@ -18,6 +19,7 @@ import { articleStore, sweepArticleWriters, writerName } from "../src/store/arti
 import { articleKey, indexPrefix } from "../src/store/keys";
 import { getArchive, sealArchives } from "../src/store/archives";
 import { sweepRetention } from "../src/store/retention";
+import { getSource, putSource } from "../src/store/sources";
 import { loadTaxonomy } from "../src/store/taxonomy";
 import { adminHeaders, call, json, makeArticle, submit, uniqueId } from "./helpers";
 
@@ -395,5 +397,35 @@ describe("retention", () => {
     const page = await json<{ items: { id: string }[] }>(await call(`/feeds/topic/${t}/archive/1.json`));
     expect(page.items.map((item) => item.id.replace("urn:tagfeed:article:", ""))).toEqual(ids.slice(3, 5).reverse());
     expect((await feedIds(`/feeds/topic/${t}.json?limit=100`)).sort()).toEqual(ids.slice(3).sort());
+  });
+
+  it("a refresh does not write a new item retention would remove at once, and counts it expired", async () => {
+    await setRules({ types: {} });
+    const t = uniqueId("refexp");
+    // Generated items, dated 1 May 2024 (test/fixtures/upstream/mock-upstream.mjs); the same links for both URLs.
+    const strict = await addSource(`https://upstream.example/items/4?t=${t}&v=strict`, { max_age_days: 30 });
+    const loose = await addSource(`https://upstream.example/items/4?t=${t}&v=loose`, { max_age_days: 36_500 });
+    const refresh = async (id: string) => {
+      const response = await call(`/api/sources/${id}/refresh`, { method: "POST", headers: adminHeaders() });
+      expect(response.status, await response.clone().text()).toBe(200);
+      return (await json<{ refresh: { counts: Record<string, number> } }>(response)).refresh.counts;
+    };
+    const links = Array.from({ length: 4 }, (_, i) => `https://news.example/${t}/${i}`);
+    const stored = async () => Promise.all(links.map(async (link) => (await call(`/api/articles/${await deriveArticleId(link)}`)).status));
+
+    expect(await refresh(strict.id)).toMatchObject({ created: 0, expired: 4 });
+    expect(await stored()).toEqual([404, 404, 404, 404]);
+    // The same items from a source whose rule keeps them are created; the strict source then only joins them.
+    expect(await refresh(loose.id)).toMatchObject({ created: 4 });
+    // Fetched whole again (no validators, no fingerprints): its items are in store now.
+    const saved = await getSource(env.KV, strict.id);
+    if (!saved) throw new Error("no source");
+    const { etag: _etag, last_modified: _modified, item_fingerprints: _seen, ...forgotten } = saved;
+    await putSource(env.KV, forgotten);
+    const again = await refresh(strict.id);
+    expect(again.expired ?? 0).toBe(0);
+    expect(again.updated).toBe(4);
+    const first = await json<{ sources: { url?: string }[] }>(await call(`/api/articles/${await deriveArticleId(links[0] ?? "")}`));
+    expect(first.sources.map((s) => s.url).sort()).toEqual([loose.url, strict.url].sort());
   });
 });

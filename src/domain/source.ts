@@ -73,6 +73,8 @@ export const RefreshCountsSchema = z.object({
   deferred: z.number().int().nonnegative(),
   /** Items skipped because an admin blocked them (domain/block.ts). */
   blocked: z.number().int().nonnegative().optional(),
+  /** New items not written because retention would remove them at once (domain/retention.ts). */
+  expired: z.number().int().nonnegative().optional(),
 });
 export type RefreshCounts = z.infer<typeof RefreshCountsSchema>;
 

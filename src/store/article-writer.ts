@@ -170,7 +170,7 @@ export class ArticleWriter extends DurableObject<Env> {
           if (status === "deleted") debris.push(op.key);
           continue;
         }
-        if (status === "unchanged" || status === "absent" || status === "retracted") continue;
+        if (status === "unchanged" || status === "absent" || status === "retracted" || status === "expired") continue;
         const after: Row = { record, keys: [...before.keys, ...(record ? indexKeysOf(record) : [])], pending: true };
         writes.push({ id, before, after });
         rows.set(id, after);
@@ -478,6 +478,7 @@ async function nextRecord(op: ArticleOp, before: Row, nowMs: number, tombstone: 
     }
     case "merge": {
       if (retracted) return { status: "retracted", record: null };
+      if (!prev && op.expired) return { status: "expired", record: null };
       const merged = prev ? await mergeUpstream(prev, op.draft, op.inventedDate) : op.draft;
       if (prev && prev.rev === merged.rev) return { status: "unchanged", record: prev };
       return { status: prev ? "updated" : "created", record: stampArticle(merged, prev, nowMs) };

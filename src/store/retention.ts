@@ -181,6 +181,8 @@ export async function pickExpiring(
     // move up to it; rows due sooner are looked at early and pushed back, so a loosened rule rewrites nothing.
     if (shortest !== null) sql.exec("UPDATE retention_due SET due = published + ? WHERE due IS NULL OR due > published + ?", shortest, shortest);
   }
+  // No source counts at all (grownSources, which forgets removed ones, is not asked): none is remembered.
+  if (Object.keys(rules.sourceCounts ?? {}).length === 0) sql.exec("DELETE FROM retention_src_rule");
   const ops: ExpireOp[] = [];
   const chosen = new Set<string>();
   let cost = 0;
@@ -331,6 +333,8 @@ export async function grownSources(sql: SqlStorage, sourceCounts: Readonly<Recor
   }
   const known = new Map(sql.exec<{ source: string; n: number }>("SELECT source, n FROM retention_src_rule").toArray().map((r) => [r.source, r.n]));
   for (const [source, n] of Object.entries(sourceCounts)) if (known.get(source) !== n) sources.add(source);
+  // A rule removed is forgotten: set again, it ranks its source again (its marks were forgotten meanwhile).
+  for (const source of known.keys()) if (sourceCounts[source] === undefined) sql.exec("DELETE FROM retention_src_rule WHERE source = ?", source);
   return { sources: [...sources].sort(), seq: Math.max(0, ...rows.map((r) => r.seq)) };
 }
 
