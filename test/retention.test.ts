@@ -344,6 +344,27 @@ describe("retention", () => {
     expect((await json<{ retention?: unknown }>(cleared)).retention).toBeUndefined();
   });
 
+  it("a source count's removals that do not fit a sweep's budget are taken up by the next ones", async () => {
+    await setRules({ types: {} });
+    const t = uniqueId("srcbudget");
+    const capped = await addSource(`https://budget.example.com/${t}.xml`, { max_count: 2 });
+    const tag = { type: "topic", name: t };
+    const ids = Array.from({ length: 20 }, (_, i) => `${t}-${String(i).padStart(2, "0")}`);
+    for (const [i, id] of ids.entries()) await post(makeArticle({ id, published: ago(i + 1), tags: [tag], source: { name: "Budget", url: capped.url } }));
+    // 18 to remove over 8 writers, each allowed one removal (5 KV operations) a sweep.
+    const small = () => sweepRetention(articleStore(env), { nowMs: Date.now(), budget: 3 + 8 * 5 });
+    const first = await small();
+    expect(first.failed).toBeUndefined();
+    expect(first.removed).toBeGreaterThan(0);
+    expect(first.removed).toBeLessThanOrEqual(8);
+    let removed = first.removed;
+    for (let i = 0; i < 10 && removed < 18; i++) removed += (await small()).removed;
+    expect(removed).toBe(18);
+    expect(await feedIds(`/feeds/topic/${t}.json?limit=100`)).toEqual(ids.slice(0, 2));
+    const idle = await small();
+    expect({ ranked: idle.rankedSources ?? 0, removed: idle.removed }).toEqual({ ranked: 0, removed: 0 });
+  });
+
   it("an article two counted sources carry goes once it is past both counts, ranked in different sweeps", async () => {
     await setRules({ types: {} });
     const t = uniqueId("twocount");
