@@ -35,6 +35,8 @@ import { mapItem, sharedLinks } from "./map-item";
 import type { BlockMatcher } from "../domain/block";
 import { loadBlocks } from "../store/blocks";
 import { nextDueMs } from "./schedule";
+import { hasRetention, retentionVerdict } from "../domain/retention";
+import { rulesOf } from "../store/retention";
 
 /** Items of one document looked at, at most: a feed of 10 000 items costs no more than this. */
 export const MAX_ITEMS_PER_REFRESH = 200;
@@ -260,6 +262,12 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   let blocksRead: Promise<{ matcher: BlockMatcher; read: boolean }> | undefined;
   const salt = deps.taxonomyVersion === undefined ? undefined : fingerprintSalt(deps.taxonomyVersion, source);
   const seenBefore = new Set(source.item_fingerprints ?? []);
+  // Retention (README, "Retention"): an item the sweep would remove at once were it stored on its
+  // own — older than this source's age rule, or than `all` and every type it is tagged with — is
+  // only merged into an article stored already (another source may keep it), never created.
+  const keep = source.retention?.max_age_days;
+  const rules = rulesOf(deps.taxonomy.taxonomy, new Map(typeof keep === "number" ? [[source.id, keep]] : []));
+  const expires = (draft: Parameters<typeof retentionVerdict>[0]): boolean => hasRetention(rules) && retentionVerdict(draft, [source.id], rules, nowMs).action === "remove";
   // Items are independent: they are prepared together, so the digests of one (WebCrypto's are
   // asynchronous) overlap with the work on the others rather than each waiting its turn.
   const prepared = await Promise.all(
@@ -278,7 +286,8 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
         blocksRead ??= loadBlocks(deps.kv);
         const { matcher } = await blocksRead;
         if (matcher.size > 0 && matcher.match({ url: normalized.value.url, sourceId: source.id, guid: item.guid })) return { blocked: true };
-        return { fingerprint, draft: { draft: normalized.value, inventedDate: mapped.value.inventedDate, index } };
+        const expired = !mapped.value.inventedDate && expires(normalized.value);
+        return { fingerprint, draft: { draft: normalized.value, inventedDate: mapped.value.inventedDate, index, ...(expired && { expired }) } };
       } catch {
         return { fingerprint }; // one strange item never fails the source: it counts as invalid
       }
@@ -313,15 +322,21 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
     invalid: doc.counts.invalid + invalid,
     deferred: ingested.deferred,
     ...(blocked > 0 && { blocked }),
+    ...(doc.counts.expired !== undefined && { expired: doc.counts.expired }),
   };
-  for (const outcome of ingested.outcomes) counts[outcome.status] += 1;
+  for (const outcome of ingested.outcomes) {
+    if (outcome.status === "expired") counts.expired = (counts.expired ?? 0) + 1;
+    else counts[outcome.status] += 1;
+  }
   const done = fingerprints.slice(0, stopAt).filter((f): f is string => f !== undefined);
   return { counts, kvOps: ingested.kvOps + (readBlocks ? 1 : 0), fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
 }
 
 /** What an item's fingerprint depends on besides the item: the taxonomy and the source's tag settings. */
-export function fingerprintSalt(taxonomyVersion: string, source: Pick<Source, "name" | "tags" | "autotag" | "autotag_types">): string {
-  return `${taxonomyVersion}\n${JSON.stringify([source.name, source.tags, source.autotag, source.autotag_types ?? null])}`;
+export function fingerprintSalt(taxonomyVersion: string, source: Pick<Source, "name" | "tags" | "autotag" | "autotag_types" | "retention">): string {
+  // The retention rule too (only when set, so the others' fingerprints stay): a loosened rule lets expired items in.
+  const settings = [source.name, source.tags, source.autotag, source.autotag_types ?? null, ...(source.retention ? [source.retention] : [])];
+  return `${taxonomyVersion}\n${JSON.stringify(settings)}`;
 }
 
 /**

@@ -26,8 +26,10 @@ export interface SourceListMeta {
   d: number;
   /** claim.until, unix ms, while the source is claimed. */
   c?: number;
-  /** retention.max_age_days, when the source has a rule: the retention sweep reads rules from the list alone. */
+  /** retention.max_age_days, when the source has one: the retention sweep reads rules from the list alone. */
   k?: number;
+  /** retention.max_count, when the source has one. */
+  n?: number;
 }
 
 const BULK_GET_MAX = 100;
@@ -53,10 +55,12 @@ export async function getSources(kv: KVNamespace, ids: readonly string[]): Promi
 export async function putSource(kv: KVNamespace, source: Source): Promise<void> {
   const claimedUntil = source.claim === undefined ? NaN : Date.parse(source.claim.until);
   const keep = source.retention?.max_age_days;
+  const count = source.retention?.max_count;
   const meta: SourceListMeta = {
     d: Date.parse(source.next_due) || 0,
     ...(Number.isFinite(claimedUntil) && { c: claimedUntil }),
     ...(typeof keep === "number" && { k: keep }),
+    ...(typeof count === "number" && { n: count }),
   };
   await kv.put(sourceKey(source.id), JSON.stringify(source), { metadata: meta });
 }
