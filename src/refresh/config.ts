@@ -10,6 +10,7 @@
  * | `REFRESH_CONCURRENCY`      | 4        | sources fetched at once (the platform allows 6 connections) |
  * | `REFRESH_FETCH_TIMEOUT_MS` | 10000    | one fetch, redirects and body included                      |
  * | `REFRESH_MAX_BYTES`        | 5242880  | body limit (decompressed)                                    |
+ * | `REFRESH_RETRY_SECONDS`    | 30       | a queued refresh's first retry after a storage failure; doubling |
  * | `ALLOW_PRIVATE_SOURCES`    | false    | `true`: loopback/private upstreams allowed (local testing)   |
  * | `PUBLIC_ORIGIN`            |          | named in the User-Agent, so publishers can see who fetches   |
  */
@@ -24,6 +25,8 @@ export interface RefreshConfig extends FetchLimits {
   concurrency: number;
   allowPrivate: boolean;
   userAgent: string;
+  /** Seconds before a failed queued refresh's first retry (refresh/queue.ts); each next one waits twice as long. */
+  retrySeconds: number;
 }
 
 export const USER_AGENT_PRODUCT = "tagfeed/0.1";
@@ -42,6 +45,7 @@ export function refreshConfig(env: Env): RefreshConfig {
     maxBytes: int(env.REFRESH_MAX_BYTES, DEFAULT_FETCH_LIMITS.maxBytes, 1024, 50 * 1024 * 1024),
     maxRedirects: DEFAULT_FETCH_LIMITS.maxRedirects,
     allowPrivate: allowPrivateSources(env),
+    retrySeconds: int(env.REFRESH_RETRY_SECONDS, 30, 0, 300),
     userAgent: origin ? `${USER_AGENT_PRODUCT} (feed aggregator; +${origin})` : `${USER_AGENT_PRODUCT} (feed aggregator)`,
   };
 }

@@ -3,7 +3,7 @@
  * ingest (merge semantics) → record the new state on the source. I/O through the injected
  * `fetch` and `kv`; never throws for anything an upstream does: every failure is recorded on the
  * source (`last_status`, `last_error`, `consecutive_failures`, a backed-off `next_due`) and
- * returned in the report. Only a KV failure while saving the state can escape; the tick catches it.
+ * returned in the report. Only a storage failure (KV, the article writers) can escape; the tick catches it.
  *
  * State rules:
  * - success (200 parsed, or 304): failures reset, next due after the interval, ETag/Last-Modified
@@ -18,7 +18,8 @@
  * - failure: failures + 1, next due backed off (schedule.ts), Retry-After honoured, validators kept;
  * - a chain of permanent redirects (301/308) ending in success: `final_url` is fetched from then on.
  * The record is written only if the source still exists (re-read first): a source deleted while
- * it was being refreshed stays deleted, and configuration edited meanwhile is kept.
+ * it was being refreshed stays deleted, and configuration edited meanwhile is kept; and, for a
+ * claimed refresh, only while its claim holds (store/claims.ts), the claim released by that write.
  */
 import type { RefreshCounts, Source } from "../domain/source";
 import { fetchUrlOf, tallyDaily } from "../domain/source";
@@ -26,7 +27,8 @@ import { type UpstreamDraft, ingestUpstream } from "../ingest/ingest";
 import { sha256Hex } from "../ingest/ids";
 import { normalizeArticle } from "../ingest/normalize";
 import type { ArticleWriter } from "../store/article-writer";
-import { claimedByOther, getSource, putSource } from "../store/sources";
+import { finishSourceClaim } from "../store/claims";
+import { getSource, putSource } from "../store/sources";
 import type { TaxonomyIndex } from "../tags/resolve";
 import type { ParseFeed, UpstreamItem } from "../upstream/types";
 import type { RefreshConfig } from "./config";
@@ -109,7 +111,10 @@ export interface RefreshOptions {
   allowContinuation?: boolean;
   /** Take up a document where a previous part stopped (no fetch, no parse). */
   resume?: Continuation;
-  /** The claim this refresh holds (store/sources.ts): released when the state is saved. */
+  /**
+   * The claim this refresh holds (store/claims.ts): the state is written only while it still
+   * holds, and the claim released by that write. Without one (benchmarks) the state is just written.
+   */
   claimToken?: string;
 }
 
@@ -205,7 +210,7 @@ export async function refreshSource(
   }
   if (state.final_url !== undefined && state.final_url !== source.final_url) report.final_url = state.final_url;
 
-  const saved = await saveState(deps.kv, source.id, state, nowMs, options.claimToken);
+  const saved = await saveState(deps, source.id, state, options.claimToken);
   report.kvOps += 2;
   return { source: saved, report };
 }
@@ -380,17 +385,22 @@ function stateOf(source: Source): RefreshState {
 
 /**
  * Writes the state onto the source as it is now in KV (re-read), unless it was deleted meanwhile.
- * Releases this refresh's claim (or an expired one); a live claim taken by another refresh stays.
- * A success clears the record of an earlier dead-lettered refresh.
+ * A claimed refresh writes through the writer holding its claim, which releases it in the same
+ * step; if the claim was taken over (it expired and another refresh took it), the state is not
+ * written and the record is returned as it is. A success clears the record of an earlier
+ * dead-lettered refresh.
  */
-async function saveState(kv: KVNamespace, id: string, state: RefreshState, nowMs: number, claimToken: string | undefined): Promise<Source | null> {
-  const current = await getSource(kv, id);
+async function saveState(deps: RefreshDeps, id: string, state: RefreshState, claimToken: string | undefined): Promise<Source | null> {
+  const current = await getSource(deps.kv, id);
   if (!current) return null;
   const next = dropUndefined({ ...current, ...state });
-  if (next.claim !== undefined && !claimedByOther(next, nowMs, claimToken)) delete next.claim;
   if (state.last_error === undefined) delete next.dead_letter;
-  await putSource(kv, next);
-  return next;
+  if (claimToken === undefined) {
+    await putSource(deps.kv, next);
+    return next;
+  }
+  delete next.claim;
+  return (await finishSourceClaim(deps.writers, claimToken, next)) ? next : current;
 }
 
 function dropUndefined<T extends object>(value: T): T {

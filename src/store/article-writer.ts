@@ -9,7 +9,9 @@
  *     KV may hold for it, and whether the KV writes for that record are still to be done;
  *   bumps(feed, seq): feeds whose version must still be bumped (store/feed-versions.ts).
  *   arc_*: the archive ledger, each of its articles' feed entries and their archive, kept by saveRow
- *     (store/archive-ledger.ts; the sealer, store/archives.ts, reads it).
+ *     (store/archive-ledger.ts; the sealer, store/archives.ts, reads it);
+ *   claims: who may refresh the sources whose id hashes here (store/claims.ts), served beside the
+ *     article writes rather than after them.
  * One write, one article at a time (a batch after the one before it):
  *   1. compute the next version from the stored one (never from a KV read another writer may
  *      have overtaken), and log it: row := next, keys := old ∪ new, pending; its feeds into bumps.
@@ -58,6 +60,8 @@ import {
 } from "./retention";
 import { announceDeletion, withdrawDeletion } from "./deletions";
 import * as ledger from "./archive-ledger";
+import * as claims from "./claims";
+import type { Source } from "../domain/source";
 
 /** Feeds logged as still to bump are bumped by the alarm this long after the write, unless settled. */
 const BUMP_GRACE_MS = 20_000;
@@ -101,6 +105,26 @@ export class ArticleWriter extends DurableObject<Env> {
     initRetention(ctx.storage.sql);
     // RFC 5005 archives: the ordered per-feed ledger, kept by saveRow (store/archive-ledger.ts).
     ledger.ensureLedger(ctx.storage.sql);
+    claims.ensureClaims(ctx.storage.sql);
+  }
+
+  // Source claims (store/claims.ts). Not `serially`: each is atomic on its own, and waiting behind
+  // an article batch would hold up a tick's claims for nothing. -----------------------------------
+
+  async takeClaims(wanted: claims.ClaimRequest[], untilMs: number, nowMs: number): Promise<claims.ShardClaims> {
+    return claims.takeClaims(this.ctx.storage.sql, wanted, untilMs, nowMs);
+  }
+
+  async renewClaim(id: string, token: string, untilMs: number): Promise<boolean> {
+    return claims.renewClaim(this.ctx.storage.sql, id, token, untilMs);
+  }
+
+  async finishClaim(token: string, record: Source): Promise<boolean> {
+    return claims.finishClaim(this.ctx.storage.sql, this.kv, token, record);
+  }
+
+  async releaseClaims(held: claims.ClaimRequest[]): Promise<void> {
+    claims.releaseClaims(this.ctx.storage.sql, held);
   }
 
   // Archives (store/archives.ts drives these; store/archive-ledger.ts holds the logic). -----------
