@@ -42,6 +42,9 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-admin-token",
                 PUBLIC_ORIGIN: "",
                 ALLOW_PRIVATE_SOURCES: "true",
+                // A queued refresh's retries 1, 2 and 4 s apart (30, 60, 120 in wrangler.jsonc), so
+                // test/queue.test.ts follows one through the real local queue to its dead letter.
+                REFRESH_RETRY_SECONDS: "1",
               },
               // wrangler.jsonc's write limit (120/min per IP) would throttle the suite, whose requests
               // all come from one "unknown" client: here it is out of reach, and a second, tiny one

@@ -89,8 +89,13 @@ describe("combination feeds", () => {
     const served = await call("/feeds/city/almaty+party/amanat.rss");
     expect(served.status).toBe(200);
     expect(await served.text()).toContain("seed-amanat-platform-2022-08-27");
-    const page = await (await call("/tags/party/amanat")).text();
+    const page = await (await call("/tags/party/amanat", { headers: { "accept-language": "en" } })).text();
+    expect(page).toContain("Narrower feeds");
     expect(page).toContain("AMANAT in Алматы");
+    const ru = await (await call("/tags/party/amanat", { headers: { "accept-language": "ru" } })).text();
+    expect(ru).toContain("Ленты уже");
+    expect(ru).toContain("AMANAT (Алматы)");
+    expect(ru).not.toContain("Narrower feeds");
     expect(page).toContain('href="http://tagfeed.test/feeds/city/almaty+party/amanat.rss"');
   });
 

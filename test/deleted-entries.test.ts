@@ -73,6 +73,14 @@ describe("RFC 6721 deleted entries", () => {
       expect(whenMs).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
       expect(whenMs).toBeLessThanOrEqual(Date.now());
     }
+    // A combination feed announces what was in every one of its tags, and nothing else.
+    const onlyA = `${t}-only-a`;
+    await submit(makeArticle({ id: onlyA, tags: [tags[0]!] }));
+    expect((await call(`/api/articles/${onlyA}`, { method: "DELETE", headers: adminHeaders() })).status).toBeLessThan(300);
+    const combined = await atom(`/feeds/topic/${t}-a+topic/${t}-b.atom`);
+    expect(combined.entries).toEqual([urn(`${t}-stays`)]);
+    expect(combined.deleted.map((d) => d.ref)).toEqual([urn(id)]);
+    expect((await atom(`/feeds/topic/${t}-a.atom`)).deleted.map((d) => d.ref).sort()).toEqual([urn(id), urn(onlyA)].sort());
     const body = await json<{ items: { id: string }[] }>(await call(`/feeds/topic/${t}-a.json`));
     expect(body.items.map((i) => i.id)).toEqual([urn(`${t}-stays`)]);
 
@@ -81,6 +89,9 @@ describe("RFC 6721 deleted entries", () => {
     const restored = await atom(`/feeds/topic/${t}-a.atom`);
     expect(restored.entries).toContain(urn(id));
     expect(restored.deleted.map((d) => d.ref)).not.toContain(urn(id));
+    const recombined = await atom(`/feeds/topic/${t}-a+topic/${t}-b.atom`);
+    expect(recombined.entries).toContain(urn(id));
+    expect(recombined.deleted).toEqual([]);
   });
 
   it("does not announce what retention removed", async () => {

@@ -4,10 +4,8 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import type { Article } from "../src/domain/article";
 import { feedsOf, getArticle, indexKeysOf, listFeedEntries, resolveEntries } from "../src/store/articles";
-import { shardOf } from "../src/store/article-ops";
-import type { ArticleWriter } from "../src/store/article-writer";
 import { tagFeedKey } from "../src/store/keys";
-import { BASE, call, failingPutsOf, json, makeArticle, signedHeaders, submit, uniqueId } from "./helpers";
+import { BASE, call, failingPutsOf, json, makeArticle, signedHeaders, submit, uniqueId, withWriterKv, writerOf } from "./helpers";
 
 /** A KV binding that fails the chosen operation after `okCalls` successful calls of it. */
 function failingKv(kv: KVNamespace, operation: "put" | "get" | "list" | "delete", okCalls: number): KVNamespace {
@@ -22,22 +20,6 @@ function failingKv(kv: KVNamespace, operation: "put" | "get" | "list" | "delete"
       };
     },
   });
-}
-
-const writerOf = (id: string) => env.ARTICLE_WRITER.getByName(`articles-${shardOf(id)}`);
-
-/** Runs `work` while the writer owning article `id` writes to `kv(real)` instead of its KV. */
-async function withWriterKv<T>(id: string, kv: (real: KVNamespace) => KVNamespace, work: () => Promise<T>): Promise<T> {
-  await runInDurableObject(writerOf(id), (instance: ArticleWriter) => {
-    instance.kv = kv(env.KV);
-  });
-  try {
-    return await work();
-  } finally {
-    await runInDurableObject(writerOf(id), (instance: ArticleWriter) => {
-      instance.kv = env.KV;
-    });
-  }
 }
 
 /** The ids the served feed lists (the page readers poll: through versions and snapshots). */

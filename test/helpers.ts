@@ -2,10 +2,14 @@
  * Test helpers for the workerd integration tests: the Worker driven through its own fetch, and
  * webhook submissions signed exactly as a Standard Webhooks sender signs them.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import seedArticle from "./fixtures/seed-article.json";
 import seedArticleUntyped from "./fixtures/seed-article-untyped-tags.json";
 import { importWebhookSecrets, signWebhook } from "../src/ingest/webhook-auth";
+import { shardOf } from "../src/store/article-ops";
+import type { ArticleWriter } from "../src/store/article-writer";
+import { writerName } from "../src/store/articles";
 
 export const BASE = "http://tagfeed.test";
 export const ADMIN_TOKEN = env.ADMIN_TOKEN ?? "";
@@ -78,4 +82,27 @@ export function failingPutsOf(kv: KVNamespace, doomed: (key: string) => boolean 
         doomed(key) ? Promise.reject(new Error(`KV put failed: ${status} injected fault`)) : (value as (...a: unknown[]) => Promise<unknown>).apply(target, [key, ...rest]);
     },
   });
+}
+
+/** The article writer owning `id` (an article's or a source's: both hash to their shard). */
+export const writerOf = (id: string) => env.ARTICLE_WRITER.getByName(writerName(shardOf(id)));
+
+/** Runs `work` while the writers owning `ids` write to `kv(real)` instead of their KV. */
+export async function withWriterKv<T>(ids: string | readonly string[], kv: (real: KVNamespace) => KVNamespace, work: () => Promise<T>): Promise<T> {
+  const shards = [...new Set((typeof ids === "string" ? [ids] : ids).map(shardOf))];
+  const writers = shards.map((shard) => env.ARTICLE_WRITER.getByName(writerName(shard)));
+  for (const writer of writers) {
+    await runInDurableObject(writer, (instance: ArticleWriter) => {
+      instance.kv = kv(env.KV);
+    });
+  }
+  try {
+    return await work();
+  } finally {
+    for (const writer of writers) {
+      await runInDurableObject(writer, (instance: ArticleWriter) => {
+        instance.kv = env.KV;
+      });
+    }
+  }
 }

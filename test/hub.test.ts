@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import worker from "../src/index";
-import { FETCHES_PER_RUN } from "../src/hub/hub-object";
+import { DROP_FAILING_AFTER_MS, FETCHES_PER_RUN } from "../src/hub/hub-object";
 import { LEASE_MAX_SECONDS, LEASE_MIN_SECONDS } from "../src/hub/subscription";
 import { shardOf } from "../src/store/article-ops";
 import type { ArticleWriter } from "../src/store/article-writer";
@@ -184,13 +184,38 @@ describe("WebSub hub: content distribution", () => {
     expect((await submit(makeArticle({ tags: [{ type: "topic", name }] }))).status).toBe(201);
     await hub().run(Date.now());
     await until(async () => (await subscribed(topic, callback))?.failures === 1, "the failed delivery's report");
+    expect((await subscribed(topic, callback))?.failing_since).toEqual(expect.any(Number));
     expect((await upstreamLog(`run=${name}`)).filter((e) => e.method === "POST")).toHaveLength(1);
     // Not before its backoff (30 s): a run now sends nothing.
     await hub().run(Date.now());
     expect((await upstreamLog(`run=${name}`)).filter((e) => e.method === "POST")).toHaveLength(1);
     await hub().run(Date.now() + 31_000);
     await until(async () => (await subscribed(topic, callback))?.failures === 0, "the retried delivery's report");
+    expect((await subscribed(topic, callback))?.failing_since).toBeNull();
     expect((await upstreamLog(`run=${name}`)).filter((e) => e.method === "POST")).toHaveLength(2);
+  });
+
+  it("drops a subscription whose callback has failed every attempt for a day", async () => {
+    const { name, topic } = await topicWithArticle();
+    const callback = `${SUBSCRIBER}/fail?run=${name}`;
+    await hubRequest({ "hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback });
+    const start = Date.now();
+    await hub().run(start, { queue: false });
+    expect(await subscribed(topic, callback)).toMatchObject({ failures: 0, failing_since: null });
+    expect((await submit(makeArticle({ tags: [{ type: "topic", name }] }))).status).toBe(201);
+    await hub().run(start, { queue: false });
+    expect(await subscribed(topic, callback)).toMatchObject({ failures: 1, failing_since: start });
+    // Every retry fails too (30 s, 2 min, 10 min, 1 h), then the delivery is given up: still subscribed.
+    for (const after of [31_000, 151_000, 751_000, 4_351_000, 4_400_000]) await hub().run(start + after, { queue: false });
+    expect(await subscribed(topic, callback)).toMatchObject({ failures: 5, failing_since: start });
+    // The next change, a day after the first failure: its delivery fails, and the subscription goes.
+    const dayLater = start + DROP_FAILING_AFTER_MS + 1000;
+    expect((await submit(makeArticle({ tags: [{ type: "topic", name }] }))).status).toBe(201);
+    await hub().run(dayLater, { queue: false });
+    expect(await subscribed(topic, callback)).toBeUndefined();
+    expect((await upstreamLog(`run=${name}`)).filter((e) => e.method === "POST")).toHaveLength(6);
+    await hub().run(dayLater + 3_600_000, { queue: false });
+    expect((await upstreamLog(`run=${name}`)).filter((e) => e.method === "POST")).toHaveLength(6);
   });
 });
 

@@ -1,33 +1,63 @@
 /**
  * What a cron tick with nothing due costs in KV, counted (store/guard.ts): the Worker's own
- * operations through a counting binding, the article writers' from their sweep report. With and
- * without the refresh queue. And the full index sweep, now the operator's `POST /api/admin/repair`.
+ * operations through a counting binding, the article writers' from their sweep report; and which
+ * article writer calls it makes (their sweep, no claim). With and without the refresh queue. And
+ * the full index sweep, now the operator's `POST /api/admin/repair`.
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import type { Source } from "../src/domain/source";
+import type { ArticleWriter } from "../src/store/article-writer";
 import { guardKv, newKvCounts, totalKvOps } from "../src/store/guard";
 import { getSource, putSource } from "../src/store/sources";
 import { adminHeaders, call, json, makeArticle, submit, uniqueId } from "./helpers";
 
-/** Runs one tick at 03:05 UTC (the hour the full sweep used to run in); returns its KV count. */
-async function countedTick(base: Partial<Cloudflare.Env>): Promise<{ worker: ReturnType<typeof newKvCounts>; writers: number }> {
+/** The article writers, recording the name of every method called on them. */
+function recordingWriters(calls: string[]): DurableObjectNamespace<ArticleWriter> {
+  const namespace = env.ARTICLE_WRITER;
+  return new Proxy(namespace, {
+    get(target, property, receiver) {
+      if (property !== "getByName") {
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (name: string) => {
+        const stub = target.getByName(name);
+        return new Proxy(stub, {
+          get(inner, method) {
+            const value: unknown = Reflect.get(inner, method);
+            if (typeof value !== "function") return value;
+            return (...args: unknown[]) => {
+              calls.push(String(method));
+              // Reflect.apply: an RPC stub's method would take `.apply` for another remote method.
+              return Reflect.apply(value, inner, args);
+            };
+          },
+        });
+      };
+    },
+  });
+}
+
+/** Runs one tick at 03:05 UTC (the hour the full sweep used to run in); returns its KV count and writer calls. */
+async function countedTick(base: Partial<Cloudflare.Env>): Promise<{ worker: ReturnType<typeof newKvCounts>; writers: number; calls: string[] }> {
   const counts = newKvCounts();
+  const calls: string[] = [];
   const lines: string[] = [];
   const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
   try {
     const ctx = createExecutionContext();
     const controller = createScheduledController({ scheduledTime: Date.UTC(2026, 0, 1, 3, 5), cron: "*/10 * * * *" });
-    await worker.scheduled(controller, { ...base, KV: guardKv(env.KV, counts) } as Cloudflare.Env, ctx);
+    await worker.scheduled(controller, { ...base, KV: guardKv(env.KV, counts), ARTICLE_WRITER: recordingWriters(calls) } as Cloudflare.Env, ctx);
     await waitOnExecutionContext(ctx);
   } finally {
     spy.mockRestore();
   }
   const sweep = lines.map((line) => JSON.parse(line) as { event?: string; kvOps?: number }).find((e) => e.event === "writer_sweep");
   expect(sweep?.kvOps).toBeTypeOf("number");
-  return { worker: counts, writers: sweep?.kvOps ?? 0 };
+  return { worker: counts, writers: sweep?.kvOps ?? 0, calls };
 }
 
 /** A source that is not due for another hour. */
@@ -57,10 +87,13 @@ describe("an idle cron tick", () => {
     const sent: unknown[] = [];
     const queue = { send: async (m: unknown) => void sent.push(m), sendBatch: async (ms: Iterable<unknown>) => void sent.push(...ms) } as unknown as Queue;
     for (const base of [withoutQueue, { ...env, REFRESH_QUEUE: queue }]) {
-      const { worker: counts, writers } = await countedTick(base);
+      const { worker: counts, writers, calls } = await countedTick(base);
       expect(counts.lists).toBeLessThanOrEqual(1);
       expect(totalKvOps(counts) + writers).toBeLessThanOrEqual(2);
       expect(writers).toBe(0);
+      // Nothing due, nothing claimed: the writers hear only the sweep (and the archive and retention passes).
+      expect(calls).toContain("sweep");
+      expect(calls.filter((method) => /claim/i.test(method))).toEqual([]);
     }
     expect(sent).toHaveLength(0);
   });

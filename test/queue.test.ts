@@ -1,19 +1,25 @@
 /**
  * The refresh fan-out over Cloudflare Queues in workerd: the cron as producer (claims, batches),
- * the Worker's own queue() handler as consumer (fresh and stale messages, retries, documents in
- * parts, a crash mid-document), the dead-letter consumer, manual refresh against claims, and one
- * round trip through Miniflare's real local queue (wrangler.jsonc's `queues`).
+ * the Worker's own queue() handler as consumer (fresh and stale messages, retry delays, documents
+ * in parts, a crash mid-document), claims under concurrent manual refreshes and ticks (the claims
+ * decide even where KV does not show their copies yet), and through Miniflare's real local queue
+ * (wrangler.jsonc's `queues`): a fan-out of 50 sources, and a failing refresh retried to its dead
+ * letter.
  */
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import type { Source } from "../src/domain/source";
 import { deriveArticleId } from "../src/ingest/ids";
-import { type RefreshMessage, claimSource } from "../src/refresh/queue";
+import { refreshConfig } from "../src/refresh/config";
+import { REFRESH_MAX_RETRIES, type RefreshMessage, enqueueDue, retryDelaySeconds } from "../src/refresh/queue";
+import { runRefreshTick } from "../src/refresh/run-tick";
+import { claimSources } from "../src/store/claims";
 import { getArticles } from "../src/store/articles";
-import { getSource } from "../src/store/sources";
-import { adminHeaders, call, json, uniqueId } from "./helpers";
+import { getSource, putSource } from "../src/store/sources";
+import { parseFeed } from "../src/upstream/parse";
+import { adminHeaders, call, failingPutsOf, json, uniqueId, withWriterKv } from "./helpers";
 
 const UPSTREAM = "https://upstream.example";
 
@@ -43,9 +49,11 @@ async function consume(testEnv: Cloudflare.Env, bodies: RefreshMessage[], option
     options.queue ?? "tagfeed-refresh",
     bodies.map((body) => ({ id: `m-${messageCounter++}`, timestamp: Date.now(), attempts: options.attempts ?? 1, body })),
   );
+  // getQueueResult keeps which messages were retried, not how long they wait: the delays are watched here.
+  const delays = batch.messages.map((message) => vi.spyOn(message, "retry"));
   const ctx = createExecutionContext();
   await worker.queue(batch as MessageBatch<unknown>, testEnv, ctx);
-  return getQueueResult(batch, ctx);
+  return { ...(await getQueueResult(batch, ctx)), delaySeconds: delays.flatMap((spy) => spy.mock.calls.map(([options]) => options?.delaySeconds)) };
 }
 
 async function addSource(path: string): Promise<Source> {
@@ -58,24 +66,62 @@ async function addSource(path: string): Promise<Source> {
   return json<Source>(response);
 }
 
-/** KV whose puts fail for the keys `fails` picks (every put by default). */
-function failingKv(fails: (key: string) => boolean = () => true): KVNamespace {
-  return new Proxy(env.KV, {
+/**
+ * KV as seen from a location that has not yet seen the claims' copies (a write shows elsewhere
+ * within about a minute): no `claim` on records, no `c` in list metadata. Writes go through.
+ */
+function withoutClaimCopies(kv: KVNamespace): KVNamespace {
+  const strip = (value: unknown): unknown => {
+    if (value === null || typeof value !== "object" || !("claim" in value)) return value;
+    const { claim: _claim, ...rest } = value as Record<string, unknown>;
+    return rest;
+  };
+  return new Proxy(kv, {
     get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property === "put")
-        return async (...args: unknown[]) => {
-          if (fails(String(args[0]))) throw new Error("injected KV failure");
-          return (value as (...a: unknown[]) => Promise<void>).apply(target, args);
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      if (property === "list")
+        return async (options: KVNamespaceListOptions) => {
+          const page = await target.list<{ d: number; c?: number }>(options);
+          return { ...page, keys: page.keys.map((key) => ({ ...key, metadata: key.metadata && { ...key.metadata, c: undefined } })) };
         };
-      return typeof value === "function" ? value.bind(target) : value;
+      if (property === "get")
+        return async (...args: unknown[]) => {
+          const found: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          return found instanceof Map ? new Map([...found].map(([k, v]) => [k, strip(v)])) : strip(found);
+        };
+      return value.bind(target);
     },
   });
 }
 
+/** The upstream's log of the requests whose URL contains `match`. */
+async function fetchesOf(match: string): Promise<{ url: string; at: number }[]> {
+  return json(await fetch(`${UPSTREAM}/__log?match=${encodeURIComponent(match)}`));
+}
+
+const refreshNow = (id: string) => call(`/api/sources/${id}/refresh`, { method: "POST", headers: adminHeaders() });
+
+/** Polls `probe` until it answers true, or fails after `ms`. */
+async function until(probe: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const tickDeps = { fetch: (request: Request) => fetch(request), parse: parseFeed, now: Date.now };
+
+/** The article ids of `/items/{n}?t={run}`'s items. */
+const itemIds = (run: string, n: number): Promise<string[]> => Promise.all(Array.from({ length: n }, (_, i) => deriveArticleId(`https://news.example/${run}/${i}`)));
+
+/** The writers of these articles fail every KV put but the sources' own (their claims' state writes). */
+const failingArticleWrites = (ids: readonly string[]) => <T>(work: () => Promise<T>) =>
+  withWriterKv(ids, (kv) => failingPutsOf(kv, (key) => !key.startsWith("source:")), work);
+
 async function itemsStored(run: string, n: number): Promise<number> {
-  const ids = await Promise.all(Array.from({ length: n }, (_, i) => deriveArticleId(`https://news.example/${run}/${i}`)));
-  const found = await getArticles(env.KV, ids);
+  const found = await getArticles(env.KV, await itemIds(run, n));
   return [...found.values()].filter((a) => a !== null).length;
 }
 
@@ -137,24 +183,103 @@ describe("claims and a manual refresh", () => {
   });
 });
 
-describe("retries and dead letters", () => {
-  it("a storage failure retries the message with a delay; the dead-letter consumer records why on the source", async () => {
-    const run = uniqueId("dead");
+describe("claims under concurrent refreshes", () => {
+  it("two manual refreshes at once: exactly one runs, the other answers 409 with Retry-After", async () => {
+    const run = uniqueId("twice");
+    const source = await addSource(`/items/2?t=${run}&delay=300`);
+    const answers = await Promise.all([refreshNow(source.id), refreshNow(source.id)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const busy = answers.find((a) => a.status === 409)!;
+    const retryAfter = Number(busy.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    expect(JSON.stringify(await json(busy))).toContain("refresh_in_progress");
+    expect(await fetchesOf(run)).toHaveLength(1);
+    expect((await getSource(env.KV, source.id))?.claim).toBeUndefined();
+  });
+
+  it("a manual refresh that storage failed releases its claim: the next one runs at once", async () => {
+    const run = uniqueId("failed-now");
+    const source = await addSource(`/items/2?t=${run}`);
+    const failed = await failingArticleWrites(await itemIds(run, 2))(() => refreshNow(source.id));
+    expect(failed.status).toBe(503);
+    const again = await refreshNow(source.id);
+    expect(again.status).toBe(200);
+    expect((await json<{ source: Source }>(again)).source.claim).toBeUndefined();
+  });
+
+  it("a tick while a manual refresh runs neither enqueues nor refreshes that source, even where KV does not show the claim yet", async () => {
+    const run = uniqueId("busy");
+    const source = await addSource(`/items/2?t=${run}&delay=1500`);
+    const manual = refreshNow(source.id);
+    await until(async () => (await fetchesOf(run)).length === 1, 10_000, "the manual refresh's fetch");
+    const lagging = { ...env, KV: withoutClaimCopies(env.KV) };
+    expect((await getSource(lagging.KV, source.id))?.claim).toBeUndefined();
+    const { sent, queue } = recordingQueue();
+    const produced = await enqueueDue(lagging, queue, Date.now());
+    expect(sent.map((m) => m.id)).not.toContain(source.id);
+    expect(produced.claimed).toBeGreaterThanOrEqual(1);
+    const inTick = await runRefreshTick(lagging, tickDeps);
+    expect(inTick.refreshed.map((r) => r.id)).not.toContain(source.id);
+    expect((await manual).status).toBe(200);
+    expect(await fetchesOf(run)).toHaveLength(1);
+    // Released by the manual refresh's state write: the next refresh may run.
+    expect((await getSource(env.KV, source.id))?.last_status).toBe(200);
+    expect((await refreshNow(source.id)).status).toBe(200);
+  });
+
+  it("a tick racing manual refreshes of its due sources: each source is refreshed exactly once", async () => {
+    const run = uniqueId("race");
+    const sources = await Promise.all(Array.from({ length: 6 }, (_, i) => addSource(`/items/1?t=${run}-${i}&delay=500`)));
+    const { sent, queue } = recordingQueue();
+    const lagging = { ...env, KV: withoutClaimCopies(env.KV) };
+    const [, ...answers] = await Promise.all([enqueueDue(lagging, queue, Date.now()), ...sources.map((s) => refreshNow(s.id))]);
+    for (const [i, source] of sources.entries()) {
+      const answer = answers[i]!;
+      expect([200, 409]).toContain(answer.status);
+      // The manual refresh ran, or the tick enqueued the source: never both.
+      expect(answer.status === 200).toBe(!sent.some((m) => m.id === source.id));
+    }
+    for (const message of sent.filter((m) => sources.some((s) => s.id === m.id))) await consume({ ...env, REFRESH_QUEUE: queue }, [message]);
+    for (const [i, source] of sources.entries()) {
+      expect(await fetchesOf(`${run}-${i}&`)).toHaveLength(1);
+      expect((await getSource(env.KV, source.id))?.last_status).toBe(200);
+    }
+  });
+});
+
+describe("claims of the in-tick refresh", () => {
+  it("are taken for the sources it refreshes, and those it did not reach are free again at once", async () => {
+    const source = await addSource(`/items/1?t=${uniqueId("unreached")}`);
+    const { REFRESH_QUEUE: _queue, ...withoutQueue } = env;
+    const stopped = await runRefreshTick(withoutQueue as Cloudflare.Env, tickDeps, { wallMs: 0, maxSources: 1000 });
+    expect(stopped.stopped).toBe("wall_time");
+    expect(stopped.refreshed).toHaveLength(0);
+    expect((await refreshNow(source.id)).status).toBe(200);
+  });
+});
+
+describe("retries", () => {
+  it("a storage failure retries the message, each attempt waiting twice as long as the one before", async () => {
+    const run = uniqueId("retry");
     const source = await addSource(`/items/2?t=${run}`);
     const { sent, queue } = recordingQueue();
     await tick({ ...env, REFRESH_QUEUE: queue });
     const message = sent.find((m) => m.id === source.id)!;
-    const broken = { ...env, KV: failingKv(), REFRESH_QUEUE: queue };
-    const first = await consume(broken, [message]);
-    expect(first.retryMessages).toHaveLength(1);
-
-    const dead = await consume({ ...env, REFRESH_QUEUE: queue }, [message], { queue: "tagfeed-refresh-dlq", attempts: 4 });
-    expect(dead.explicitAcks).toHaveLength(1);
-    const listed = await json<{ sources: Source[] }>(await call("/api/sources", { headers: adminHeaders() }));
-    const shown = listed.sources.find((s) => s.id === source.id);
-    expect(shown?.dead_letter?.reason).toContain("given up");
-    expect(shown?.claim).toBeUndefined();
-    expect(shown?.consecutive_failures).toBe(1);
+    const delays = await failingArticleWrites(await itemIds(run, 2))(async () => {
+      const seen: number[] = [];
+      for (let attempts = 1; attempts <= REFRESH_MAX_RETRIES; attempts++) {
+        const result = await consume({ ...env, REFRESH_QUEUE: queue }, [message], { attempts });
+        expect(result.retryMessages).toHaveLength(1);
+        seen.push(...result.delaySeconds.map((d) => d ?? -1));
+      }
+      return seen;
+    });
+    // REFRESH_RETRY_SECONDS is 1 here (vitest.config.ts); the deployment's 30 gives 30, 60, 120.
+    expect(delays).toEqual([1, 2, 4]);
+    expect([1, 2, 3].map((attempts) => retryDelaySeconds(refreshConfig({} as Env), attempts))).toEqual([30, 60, 120]);
+    // Still claimed by the message: the retry goes on.
+    expect((await getSource(env.KV, source.id))?.claim?.token).toBe(message.token);
   });
 });
 
@@ -185,7 +310,7 @@ describe("a document in parts", () => {
     const fetches = await log();
 
     // Part 1 dies after storing its items, before saving the source: retried.
-    const crashed = await consume({ ...testEnv, KV: failingKv((key) => key.startsWith("source:")) }, next);
+    const crashed = await withWriterKv(source.id, (kv) => failingPutsOf(kv, (key) => key.startsWith("source:")), () => consume(testEnv, next));
     expect(crashed.retryMessages).toHaveLength(1);
     expect(await itemsStored(run, 200)).toBe(200);
     // The retry takes up the same stored part: nothing fetched or parsed again, nothing written twice.
@@ -202,6 +327,12 @@ describe("a document in parts", () => {
     expect(done?.last_counts?.deferred).toBe(0);
   });
 });
+
+/** The source's record as given (validators or fingerprints taken away), then claimed for `token`. */
+async function claimFor(id: string, token: string, record: Source): Promise<void> {
+  await putSource(env.KV, record);
+  expect((await claimSources(env.ARTICLE_WRITER, [{ id, token }], Date.now())).granted.get(id)).toBe(token);
+}
 
 describe("a document in parts of new items (REFRESH_ITEMS_PER_PART)", () => {
   it("50 new items through the real local queue: in parts of REFRESH_ITEMS_PER_PART, every item stored once, the validators kept; unchanged items do not count", async () => {
@@ -242,7 +373,7 @@ describe("a document in parts of new items (REFRESH_ITEMS_PER_PART)", () => {
     // The same document again, without its validators: all 50 skipped by fingerprint, in one part.
     const { sent, queue } = recordingQueue();
     const token = crypto.randomUUID();
-    await claimSource(env.KV, { ...done!, etag: undefined }, Date.now(), token);
+    await claimFor(source.id, token, { ...done!, etag: undefined });
     const again = await consume({ ...env, REFRESH_QUEUE: queue }, [{ id: source.id, token }]);
     expect(again.retryMessages).toHaveLength(0);
     expect(sent).toHaveLength(0);
@@ -253,7 +384,7 @@ describe("a document in parts of new items (REFRESH_ITEMS_PER_PART)", () => {
     // 4 items not vouched for by a fingerprint, 3 a part: the 46 fingerprinted ones take no share,
     // so the document is done in 2 parts (items 0-48, then item 49).
     const token2 = crypto.randomUUID();
-    await claimSource(env.KV, { ...after!, etag: undefined, item_fingerprints: after!.item_fingerprints!.slice(0, 46) }, Date.now(), token2);
+    await claimFor(source.id, token2, { ...after!, etag: undefined, item_fingerprints: after!.item_fingerprints!.slice(0, 46) });
     const small = { ...env, REFRESH_QUEUE: queue, REFRESH_ITEMS_PER_PART: "3" };
     expect((await consume(small, [{ id: source.id, token: token2 }])).retryMessages).toHaveLength(0);
     expect(sent).toEqual([{ id: source.id, token: token2, part: 1 }]);
@@ -269,18 +400,47 @@ describe("a document in parts of new items (REFRESH_ITEMS_PER_PART)", () => {
 });
 
 describe("the real local queue", () => {
-  it("a tick's messages are delivered to the Worker's queue() handler and the sources refreshed", async () => {
+  it("fans a tick's 50 due sources out to the Worker's queue() handler, each refreshed once", { timeout: 120_000 }, async () => {
     const run = uniqueId("real");
-    const sources = await Promise.all(Array.from({ length: 5 }, (_, i) => addSource(`/items/2?t=${run}-${i}`)));
+    const sources = await Promise.all(Array.from({ length: 50 }, (_, i) => addSource(`/items/1?t=${run}-${i}`)));
     await tick(env);
-    const deadline = Date.now() + 20_000;
-    let fresh = 0;
-    while (Date.now() < deadline) {
-      const states = await Promise.all(sources.map((s) => getSource(env.KV, s.id)));
-      fresh = states.filter((s) => s?.last_status === 200 && s.claim === undefined).length;
-      if (fresh === sources.length) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(fresh).toBe(sources.length);
+    await until(
+      async () => {
+        const states = await Promise.all(sources.map((s) => getSource(env.KV, s.id)));
+        return states.every((s) => s?.last_status === 200 && s.claim === undefined);
+      },
+      100_000,
+      "every source refreshed",
+    );
+    const fetches = await fetchesOf(run);
+    expect(fetches).toHaveLength(50);
+    expect(new Set(fetches.map((f) => new URL(f.url).searchParams.get("t"))).size).toBe(50);
+  });
+
+  it("retries a refresh that keeps failing on storage max_retries times, the delays doubling, then dead-letters it", { timeout: 90_000 }, async () => {
+    const run = uniqueId("dlq");
+    const source = await addSource(`/items/2?t=${run}`);
+    const attempts = REFRESH_MAX_RETRIES + 1;
+    await failingArticleWrites(await itemIds(run, 2))(async () => {
+      await tick(env);
+      // The last attempt notes its error first; the dead-letter consumer then says it was given up.
+      await until(async () => (await getSource(env.KV, source.id))?.dead_letter?.reason.includes("given up") === true, 60_000, "the dead letter");
+    });
+    // Each attempt fetched the document (nothing was saved), 1, 2 and 4 s apart (REFRESH_RETRY_SECONDS=1).
+    const fetches = await fetchesOf(run);
+    expect(fetches).toHaveLength(attempts);
+    for (let i = 1; i < attempts; i++) expect(fetches[i]!.at - fetches[i - 1]!.at).toBeGreaterThanOrEqual(1000 * 2 ** (i - 1) - 50);
+    const listed = await json<{ sources: Source[] }>(await call("/api/sources", { headers: adminHeaders() }));
+    const shown = listed.sources.find((s) => s.id === source.id);
+    expect(shown?.dead_letter?.reason).toContain(`given up after ${attempts} attempts`);
+    // The last attempt's error, noted before the message was given up.
+    expect(shown?.dead_letter?.reason).toContain("article write failed");
+    expect(shown?.claim).toBeUndefined();
+    expect(shown?.consecutive_failures).toBe(1);
+    expect(Date.parse(shown?.next_due ?? "")).toBeGreaterThan(Date.now());
+    // Released: a manual refresh runs (and, storage back, succeeds and clears the dead letter).
+    const after = await refreshNow(source.id);
+    expect(after.status).toBe(200);
+    expect((await json<{ source: Source }>(after)).source.dead_letter).toBeUndefined();
   });
 });

@@ -168,6 +168,21 @@ describe("GET and DELETE /api/sources", () => {
   });
 });
 
+describe("POST /api/sources: field errors", () => {
+  it("tells a missing field from one of the wrong type", async () => {
+    const post = (body: unknown) =>
+      call("/api/sources", { method: "POST", headers: { ...adminHeaders(), "content-type": "application/json" }, body: JSON.stringify(body) });
+    const missing = await post({ name: "x" });
+    expect(missing.status).toBe(400);
+    expect((await json(missing)).error.fields).toEqual([{ path: "url", reason: "is required" }]);
+    const wrong = await post({ url: 5, interval_minutes: "often" });
+    expect(wrong.status).toBe(400);
+    const fields = (await json<{ error: { fields: { path: string; reason: string }[] } }>(wrong)).error.fields;
+    expect(fields.map((f) => f.path).sort()).toEqual(["interval_minutes", "url"]);
+    for (const field of fields) expect(field.reason).toMatch(/expected .*, received (number|string)/);
+  });
+});
+
 describe("POST /api/sources/opml", () => {
   const importOpml = (body: string, type = "text/x-opml") => call("/api/sources/opml", { method: "POST", headers: { ...adminHeaders(), "content-type": type }, body });
 

@@ -8,7 +8,7 @@
  */
 import * as z from "zod";
 import { sha256Hex, canonicalUrl } from "../ingest/ids";
-import { RetentionRuleSchema } from "./retention";
+import { SourceRetentionSchema } from "./retention";
 import { TagInputSchema, TagTypeSchema } from "./tag";
 
 export const SOURCE_LIMITS = {
@@ -40,8 +40,8 @@ export const SourceInputSchema = z.object({
   autotag: z.boolean().optional(),
   /** Only these tag types are auto-tagged (default: every type the taxonomy marks `autotag`). */
   autotag_types: z.array(TagTypeSchema).max(32).optional(),
-  /** Articles from this source are removed entirely at this age (domain/retention.ts). */
-  retention: RetentionRuleSchema.optional(),
+  /** Articles from this source are removed entirely at this age and/or past its newest count (domain/retention.ts). */
+  retention: SourceRetentionSchema.optional(),
 });
 export type SourceInput = z.infer<typeof SourceInputSchema>;
 
@@ -73,6 +73,8 @@ export const RefreshCountsSchema = z.object({
   deferred: z.number().int().nonnegative(),
   /** Items skipped because an admin blocked them (domain/block.ts). */
   blocked: z.number().int().nonnegative().optional(),
+  /** New items not written because retention would remove them at once (domain/retention.ts). */
+  expired: z.number().int().nonnegative().optional(),
 });
 export type RefreshCounts = z.infer<typeof RefreshCountsSchema>;
 
@@ -85,7 +87,7 @@ export const SourceSchema = z.object({
   interval_minutes: z.number().int(),
   autotag: z.boolean(),
   autotag_types: z.array(TagTypeSchema).optional(),
-  retention: RetentionRuleSchema.optional(),
+  retention: SourceRetentionSchema.optional(),
   /** ISO 8601 UTC. */
   created: z.string(),
 
@@ -162,7 +164,7 @@ export const SourcePatchSchema = z.strictObject({
   /** null goes back to every type the taxonomy marks `autotag`. */
   autotag_types: SourceInputSchema.shape.autotag_types.unwrap().nullable().optional(),
   /** null removes the source's rule. */
-  retention: RetentionRuleSchema.nullable().optional(),
+  retention: SourceRetentionSchema.nullable().optional(),
 });
 export type SourcePatch = z.infer<typeof SourcePatchSchema>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pickDriver } from "./combination";
+import { commonDeletions, pickDriver } from "./combination";
 
 const key = (feed: string, inverted: number) => `idx:${feed}:${String(inverted).padStart(13, "0")}:a1`;
 
@@ -17,5 +17,16 @@ describe("pickDriver: the sparsest tag drives a combination's scan", () => {
       { listed: 1000, lastKey: key("t/city/almaty", 500), done: false },
       { listed: 1000, lastKey: key("t/p/a", 9000), done: false },
     ])).toBe(1);
+  });
+});
+
+describe("commonDeletions: what a combination feed announces as deleted", () => {
+  it("keeps the ids every tag's feed recorded, with the latest time", () => {
+    expect(commonDeletions([
+      [{ id: "a1", atMs: 10 }, { id: "b2", atMs: 20 }],
+      [{ id: "b2", atMs: 25 }, { id: "c3", atMs: 30 }],
+    ])).toEqual([{ id: "b2", atMs: 25 }]);
+    expect(commonDeletions([[{ id: "a1", atMs: 10 }], []])).toEqual([]);
+    expect(commonDeletions([])).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@
 import type { Article } from "../domain/article";
 import type { Tag } from "../domain/tag";
 import { type IndexEntry, type IndexScanPage, entryCursor, resolveEntries, scanFeedEntries } from "../store/articles";
+import type { RecentDeletion } from "../store/deletions";
 import { tagFeedKey } from "../store/keys";
 
 /** Index list pages (1000 entries each) of the driver a page may scan past its cursor. */
@@ -35,6 +36,8 @@ export interface CombinationPage {
   partial: boolean;
   /** No candidate was in flight: the page may be kept. */
   complete: boolean;
+  /** Deletions recorded in every one of the tags' feeds (first page only; store/deletions.ts). */
+  deletions: RecentDeletion[];
 }
 
 const holdsTag = (article: Article, tag: Pick<Tag, "type" | "slug">): boolean =>
@@ -69,6 +72,8 @@ export async function loadCombinationPage(
   const scans = tags.map((tag) => scanFeedEntries(kv, tagFeedKey(tag), options.after));
   const firsts = await Promise.all(scans.map(async (scan) => (await scan.next()).value ?? { entries: [], listed: 0, lastKey: undefined, done: true }));
   const driverIndex = pickDriver(firsts);
+  // A deleted article was announced in each feed it was in: those of every tag were in the combination.
+  const deletions = commonDeletions(firsts.map((first) => first.deletions ?? []));
   await Promise.all(scans.map((scan, i) => (i === driverIndex ? undefined : scan.return(undefined))));
   const driver = tags[driverIndex]!;
   const driverFeed = tagFeedKey(driver);
@@ -97,14 +102,14 @@ export async function loadCombinationPage(
         articles.push(article);
         if (articles.length === options.limit) {
           const atEnd = page.done && start + i === page.entries.length - 1;
-          return { articles, next: atEnd ? undefined : entryCursor(driverFeed, entry), partial: false, complete };
+          return { articles, next: atEnd ? undefined : entryCursor(driverFeed, entry), partial: false, complete, deletions };
         }
       }
     }
-    if (page.done) return { articles, next: undefined, partial: false, complete };
+    if (page.done) return { articles, next: undefined, partial: false, complete, deletions };
     if (scanLists === SCAN_LISTS) return stop(true);
     const step = await scan.next();
-    if (step.done) return { articles, next: undefined, partial: false, complete };
+    if (step.done) return { articles, next: undefined, partial: false, complete, deletions };
     page = step.value;
   }
 
@@ -112,6 +117,17 @@ export async function loadCombinationPage(
     void scan.return(undefined);
     // Nothing checked yet (cannot happen with a positive budget): continue from the same cursor.
     const next = last ? entryCursor(driverFeed, last) : options.after;
-    return { articles, next, partial, complete };
+    return { articles, next, partial, complete, deletions };
   }
+}
+
+/** The deletions every list holds (by id), with the latest of their times. */
+export function commonDeletions(lists: readonly (readonly RecentDeletion[])[]): RecentDeletion[] {
+  const [first, ...rest] = lists;
+  if (first === undefined) return [];
+  const others = rest.map((list) => new Map(list.map((d) => [d.id, d.atMs])));
+  return first.flatMap((d) => {
+    const times = others.map((byId) => byId.get(d.id));
+    return times.every((t) => t !== undefined) ? [{ id: d.id, atMs: Math.max(d.atMs, ...times) }] : [];
+  });
 }

@@ -233,6 +233,8 @@ async function loadStoredPage(
   if (request.combination) {
     const found = await loadCombinationPage(kv, request.combination, { limit: request.limit, after: request.after });
     ({ articles, next, partial, complete } = found);
+    const shown = new Set(articles.map((a) => a.id));
+    deleted = newestDeletions(found.deletions.filter((d) => !shown.has(d.id)));
   } else {
     const { entries, more, deletions } = await listFeedEntries(kv, feed, { limit: request.limit, after: request.after });
     const resolved = await resolveEntries(kv, entries);

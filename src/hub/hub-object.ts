@@ -5,8 +5,9 @@
  * delivery's bookkeeping are SQLite rows; a delivery reads the feed it sends like a reader does.
  *
  * Tables:
- *   subs(topic, callback, feeds, secret, expires, failures): live leases; `feeds` the feed keys the
- *     topic is made of (one, or each tag of a combination), `driver` the first, for the lookup;
+ *   subs(topic, callback, feeds, secret, expires, failures, failing_since): live leases; `feeds` the
+ *     feed keys the topic is made of (one, or each tag of a combination), `driver` the first, for
+ *     the lookup; `failures` the failed attempts since the last success, from `failing_since`;
  *   intents(topic, callback, mode, …): subscriber requests answered 202, to verify (§5.3);
  *   changes(feed, matched): feeds whose version was bumped (store/article-writer.ts tells the hub);
  *   deliveries(topic, callback, version, attempts, due): content to distribute (§7), one row per
@@ -33,6 +34,11 @@ const VERIFY_TIMEOUT_MS = 10_000;
 const MAX_EXTERNAL_HUBS = 10;
 /** Feeds per external ping round: 20 feeds × 3 formats = one request a hub (TOPICS_PER_PING). */
 const FEEDS_PER_PING = 20;
+/**
+ * A subscription whose callback has failed every attempt for this long is dropped (WebSub §7 leaves
+ * it to the hub): a gone subscriber stops costing outbound requests. It can subscribe again.
+ */
+export const DROP_FAILING_AFTER_MS = 24 * 3_600_000;
 
 /** The site a change was made on: the request's origin and hubs (a refresh has none: the last one seen is used). */
 export interface ChangeSite {
@@ -56,6 +62,8 @@ export interface SubscriptionView {
   callback: string;
   expires: number;
   failures: number;
+  /** When the failed attempts since the last success began (unix ms), or null. */
+  failing_since: number | null;
   signed: boolean;
 }
 
@@ -69,6 +77,8 @@ export class WebSubHub extends DurableObject<Env> {
       "CREATE TABLE IF NOT EXISTS subs (topic TEXT NOT NULL, callback TEXT NOT NULL, feeds TEXT NOT NULL, driver TEXT NOT NULL, secret TEXT, expires INTEGER NOT NULL, failures INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (topic, callback))",
     );
     sql.exec("CREATE INDEX IF NOT EXISTS subs_driver ON subs (driver)");
+    const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('subs')").toArray();
+    if (!columns.some((c) => c.name === "failing_since")) sql.exec("ALTER TABLE subs ADD COLUMN failing_since INTEGER");
     sql.exec(
       "CREATE TABLE IF NOT EXISTS intents (topic TEXT NOT NULL, callback TEXT NOT NULL, mode TEXT NOT NULL, feeds TEXT NOT NULL, secret TEXT, lease INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (topic, callback))",
     );
@@ -110,10 +120,17 @@ export class WebSubHub extends DurableObject<Env> {
     for (const r of results) {
       if (r.ok) {
         sql.exec("DELETE FROM deliveries WHERE topic = ? AND callback = ? AND version = ?", r.topic, r.callback, r.version);
-        sql.exec("UPDATE subs SET failures = 0 WHERE topic = ? AND callback = ?", r.topic, r.callback);
+        sql.exec("UPDATE subs SET failures = 0, failing_since = NULL WHERE topic = ? AND callback = ?", r.topic, r.callback);
         continue;
       }
-      sql.exec("UPDATE subs SET failures = failures + 1 WHERE topic = ? AND callback = ?", r.topic, r.callback);
+      sql.exec("UPDATE subs SET failures = failures + 1, failing_since = COALESCE(failing_since, ?) WHERE topic = ? AND callback = ?", nowMs, r.topic, r.callback);
+      const since = sql.exec<{ since: number | null }>("SELECT failing_since AS since FROM subs WHERE topic = ? AND callback = ?", r.topic, r.callback).toArray()[0]?.since;
+      if (since != null && nowMs - since >= DROP_FAILING_AFTER_MS) {
+        console.error(JSON.stringify({ event: "websub_subscription_dropped", topic: r.topic, callback: r.callback, status: r.status, failing_since: new Date(since).toISOString() }));
+        sql.exec("DELETE FROM subs WHERE topic = ? AND callback = ?", r.topic, r.callback);
+        sql.exec("DELETE FROM deliveries WHERE topic = ? AND callback = ?", r.topic, r.callback);
+        continue;
+      }
       const row = sql
         .exec<{ attempts: number }>("SELECT attempts FROM deliveries WHERE topic = ? AND callback = ? AND version = ?", r.topic, r.callback, r.version)
         .toArray()[0];
@@ -133,8 +150,8 @@ export class WebSubHub extends DurableObject<Env> {
   /** The subscriptions of a topic (the console and tests), secrets left out. */
   async subscriptions(topic: string): Promise<SubscriptionView[]> {
     return this.ctx.storage.sql
-      .exec<{ topic: string; callback: string; expires: number; failures: number; signed: number }>(
-        "SELECT topic, callback, expires, failures, secret IS NOT NULL AS signed FROM subs WHERE topic = ? ORDER BY callback",
+      .exec<{ topic: string; callback: string; expires: number; failures: number; failing_since: number | null; signed: number }>(
+        "SELECT topic, callback, expires, failures, failing_since, secret IS NOT NULL AS signed FROM subs WHERE topic = ? ORDER BY callback",
         topic,
       )
       .toArray()
@@ -218,7 +235,7 @@ export class WebSubHub extends DurableObject<Env> {
       }
       const feeds = JSON.parse(intent.feeds) as string[];
       sql.exec(
-        "INSERT OR REPLACE INTO subs (topic, callback, feeds, driver, secret, expires, failures) VALUES (?, ?, ?, ?, ?, ?, 0)",
+        "INSERT OR REPLACE INTO subs (topic, callback, feeds, driver, secret, expires, failures, failing_since) VALUES (?, ?, ?, ?, ?, ?, 0, NULL)",
         intent.topic,
         intent.callback,
         intent.feeds,

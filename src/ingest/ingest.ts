@@ -38,9 +38,10 @@ import { type ArticleDraft, reviseDraft, stampArticle } from "./normalize";
  * retracted article counts as unchanged in a refresh (the feed keeps carrying it; nothing to do).
  */
 export type IngestStatus = "created" | "updated" | "unchanged" | "retracted";
-export type UpstreamStatus = Exclude<IngestStatus, "retracted">;
+/** `expired`: retention would have removed the new article at once, so it was not written (refresh-source.ts). */
+export type UpstreamStatus = Exclude<IngestStatus, "retracted"> | "expired";
 
-export interface IngestOutcome<S extends IngestStatus = IngestStatus> {
+export interface IngestOutcome<S extends IngestStatus | UpstreamStatus = IngestStatus> {
   id: string;
   status: S;
   tags: Tag[];
@@ -97,12 +98,12 @@ export async function ingestArticles(
  */
 async function putStoredTagRecords(kv: KVNamespace, missing: readonly Tag[], applied: readonly OpOutcome[], nowMs: number): Promise<void> {
   if (missing.length === 0) return;
-  const stored = new Set(applied.filter((o) => o.status !== "retracted").flatMap((o) => o.tags.map(tagIdentity)));
+  const stored = new Set(applied.filter((o) => o.status !== "retracted" && o.status !== "expired").flatMap((o) => o.tags.map(tagIdentity)));
   await putTagRecords(kv, missing.filter((tag) => stored.has(tagIdentity(tag))), new Date(nowMs).toISOString());
 }
 
 /** A writer's outcome as ingest answers it: created and updated as they are, the rest unchanged unless `other` says. */
-function toIngestOutcome<S extends IngestStatus = UpstreamStatus>(outcome: OpOutcome, other?: S): IngestOutcome<UpstreamStatus | S> {
+function toIngestOutcome<S extends IngestStatus | UpstreamStatus = UpstreamStatus>(outcome: OpOutcome, other?: S): IngestOutcome<"created" | "updated" | "unchanged" | S> {
   const status = outcome.status === "created" || outcome.status === "updated" ? outcome.status : (other ?? "unchanged");
   return { id: outcome.id, status, tags: outcome.tags, ...(outcome.url !== undefined && { url: outcome.url }) };
 }
@@ -113,10 +114,14 @@ function uniqueTags(tags: readonly Tag[]): Tag[] {
   return [...byKey.values()];
 }
 
-/** An upstream item after normalize, and whether its `published` was invented (the fetch time). */
+/**
+ * An upstream item after normalize, whether its `published` was invented (the fetch time), and
+ * whether retention would remove it at once on its own (then it is only merged into a stored article).
+ */
 export interface UpstreamDraft {
   draft: ArticleDraft;
   inventedDate: boolean;
+  expired?: boolean;
 }
 
 export interface UpstreamIngestOptions {
@@ -162,10 +167,15 @@ export async function ingestUpstream(
   let kvOps = Math.ceil(batch.length / 100);
 
   const budget = options.maxWriteOps ?? Number.POSITIVE_INFINITY;
-  const candidates: { draft: ArticleDraft; inventedDate: boolean; merged: ArticleDraft; prev: Article | null }[] = [];
+  const candidates: { draft: ArticleDraft; inventedDate: boolean; merged: ArticleDraft; prev: Article | null; expired?: true }[] = [];
   const outcomes: IngestOutcome<UpstreamStatus>[] = [];
-  for (const { draft, inventedDate } of batch) {
+  for (const { draft, inventedDate, expired } of batch) {
     const prev = previous.get(draft.id) ?? null;
+    // Expired, and KV knows no article for it: its writer only looks it up, and writes nothing unless it holds one after all.
+    if (!prev && expired === true) {
+      candidates.push({ draft, inventedDate, merged: draft, prev, expired: true });
+      continue;
+    }
     const merged = prev ? await mergeUpstream(prev, draft, inventedDate) : draft;
     if (prev && prev.rev === merged.rev) {
       outcomes.push({ ...outcomeBase(merged), status: "unchanged" });
@@ -175,7 +185,7 @@ export async function ingestUpstream(
   }
   if (candidates.length === 0) return { outcomes, deferred: 0, kvOps: totalKvOps(counts), kvEstimate: kvOps };
 
-  const tags = uniqueTags(candidates.flatMap((c) => c.merged.tags));
+  const tags = uniqueTags(candidates.flatMap((c) => (c.expired ? [] : c.merged.tags)));
   const missing = await missingTagRecords(kv, tags);
   kvOps += Math.ceil(tags.length / 100);
   const cost = new BatchCost(new Set(missing.map(tagIdentity)));
@@ -183,10 +193,15 @@ export async function ingestUpstream(
   let firstDeferredId: string | undefined;
   const ops: ArticleOp[] = [];
   const used = new Set<string>();
-  for (const { draft, inventedDate, merged, prev } of candidates) {
-    if (deferred > 0 || cost.total + cost.costOf(merged, prev) > budget) {
+  for (const { draft, inventedDate, merged, prev, expired } of candidates) {
+    if (deferred > 0 || cost.total + (expired ? cost.costOfLookup(draft.id) : cost.costOf(merged, prev)) > budget) {
       firstDeferredId ??= draft.id;
       deferred += 1;
+      continue;
+    }
+    if (expired) {
+      cost.addLookup(draft.id);
+      ops.push({ kind: "merge", draft, inventedDate, expired });
       continue;
     }
     cost.add(merged, prev);
@@ -196,7 +211,7 @@ export async function ingestUpstream(
   if (ops.length > 0) {
     const applied = await applyArticleOps(counted, ops, nowMs);
     await putStoredTagRecords(kv, missing.filter((tag) => used.has(tagIdentity(tag))), applied, nowMs);
-    outcomes.push(...applied.map((outcome) => toIngestOutcome(outcome)));
+    outcomes.push(...applied.map((outcome) => toIngestOutcome(outcome, outcome.status === "expired" ? "expired" : undefined)));
   }
   return { outcomes, deferred, ...(firstDeferredId !== undefined && { firstDeferredId }), kvOps: totalKvOps(counts), kvEstimate: kvOps + cost.total };
 }

@@ -8,11 +8,10 @@
  * taxonomy (the `section` becomes a `section` tag too), and a content `rev` computed.
  */
 import { type Article, type ArticleInput, ArticleSchema, LIMITS, isoOffset, parseIsoDate } from "../domain/article";
-import { type FieldError, type Result, err, ok } from "../domain/result";
+import { type FieldError, type Result, err, joinPath, ok } from "../domain/result";
 import type { TagInput } from "../domain/tag";
 import { type TaxonomyIndex, resolveTags } from "../tags/resolve";
 import { cleanArticleUrl, contentRev, deriveArticleId, plainUrlWithoutUserinfo, publishedUrl } from "./ids";
-import { joinPath } from "./submission";
 import { htmlToText, sanitizeHtml } from "./sanitize";
 import { cleanBlock, cleanLine } from "./text";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { joinPath, parseSubmission } from "./submission";
+import { joinPath } from "../domain/result";
+import { parseSubmission } from "./submission";
 
 const article = (extra: Record<string, unknown> = {}) => ({ id: "a1", title: "T", published: "2024-01-01T00:00:00Z", ...extra });
 
@@ -32,6 +33,11 @@ describe("parseSubmission", () => {
         { path: "published", reason: "is required" },
       ]),
     );
+  });
+
+  it("tells a field of the wrong type from a missing one", () => {
+    const result = parseSubmission({ id: "x", title: 5, published: "2026-01-01T00:00:00Z" });
+    expect(result.ok ? [] : result.error).toEqual([{ path: "title", reason: "Invalid input: expected string, received number" }]);
   });
 
   it("refuses repeated ids and urls within one request", () => {

@@ -3,9 +3,8 @@
  * Pure. Returns every invalid field with its JSON path, so a publisher fixes them all at once;
  * any error refuses the whole request (nothing of it is stored).
  */
-import type { z } from "zod";
 import { type ArticleInput, ArticleInputSchema, LIMITS } from "../domain/article";
-import { type FieldError, type Result, err, ok } from "../domain/result";
+import { type FieldError, PARSE_REPORTING, type Result, err, joinPath, ok, toFieldError } from "../domain/result";
 
 export interface ParsedSubmission {
   articles: ArticleInput[];
@@ -47,7 +46,7 @@ export function readSubmission(body: unknown): Result<{ articles: SubmittedArtic
   const errors: FieldError[] = [];
   const articles: SubmittedArticle[] = [];
   items.forEach((item, i) => {
-    const parsed = ArticleInputSchema.safeParse(item);
+    const parsed = ArticleInputSchema.safeParse(item, PARSE_REPORTING);
     if (parsed.success) articles.push({ input: parsed.data, path: pathOf(i) });
     else errors.push(...parsed.error.issues.map((issue) => toFieldError(pathOf(i), issue)));
   });
@@ -82,21 +81,6 @@ export function repeatedIdErrors(articles: readonly { id: string; path: string; 
   return errors;
 }
 
-function toFieldError(prefix: string, issue: z.core.$ZodIssue): FieldError {
-  let reason = issue.message;
-  if (issue.code === "invalid_type" && issue.input === undefined) reason = "is required";
-  return { path: joinPath(prefix, issue.path), reason };
-}
-
-/** `articles[2]` + ["tags", 0, "name"] → `articles[2].tags[0].name`. */
-export function joinPath(prefix: string, segments: readonly PropertyKey[]): string {
-  let path = prefix;
-  for (const segment of segments) {
-    if (typeof segment === "number") path += `[${segment}]`;
-    else path += path === "" ? String(segment) : `.${String(segment)}`;
-  }
-  return path;
-}
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);

@@ -5,7 +5,9 @@
 import type { Article } from "../domain/article";
 import type { Tag } from "../domain/tag";
 import { combinationOrder, type SiteUrls } from "../feeds/urls";
+import type { Messages } from "./i18n";
 import { FeedLinks } from "./layout";
+import { useView } from "./view";
 
 /** How many combinations a tag page offers. */
 const MAX_COMBINATIONS = 8;
@@ -28,18 +30,20 @@ export function coOccurringTags(tag: Pick<Tag, "type" | "slug">, articles: reado
     .map((c) => c.tag);
 }
 
-/** "AMANAT in Алматы" for a place, "AMANAT + Economy" otherwise. */
-const combinationLabel = (tag: Tag, other: Tag): string => `${tag.name}${other.type === "city" || other.type === "region" ? " in " : " + "}${other.name}`;
+/** "AMANAT in Алматы" for a place (in the page's language), "AMANAT + Economy" otherwise. */
+const combinationLabel = (t: Messages, tag: Tag, other: Tag): string =>
+  other.type === "city" || other.type === "region" ? t.tagInPlace(tag.name, other.name) : `${tag.name} + ${other.name}`;
 
 export function CombinationLinks(props: { tag: Tag; articles: readonly Article[]; urls: SiteUrls }) {
+  const { t } = useView();
   const others = coOccurringTags(props.tag, props.articles);
   if (others.length === 0) return null;
   return (
     <section id="combinations" aria-labelledby="combinations-heading">
-      <h2 id="combinations-heading">Narrower feeds</h2>
+      <h2 id="combinations-heading">{t.narrowerFeeds}</h2>
       <ul class="plain">
         {others.map((other) => {
-          const label = combinationLabel(props.tag, other);
+          const label = combinationLabel(t, props.tag, other);
           return (
             <li>
               {label}: <FeedLinks name={label} feeds={props.urls.feeds(combinationOrder([props.tag, other]))} />

@@ -120,6 +120,10 @@ export interface Messages {
   badCursorMessage: string;
   seeEveryTag: string;
   subscribeEvery: string;
+  /** The heading of a tag page's combination feeds. */
+  narrowerFeeds: string;
+  /** A combination with a place ("AMANAT in Алматы"). */
+  tagInPlace: (name: string, place: string) => string;
 }
 
 const en: Messages = {
@@ -189,6 +193,8 @@ const en: Messages = {
   badCursorMessage: "That page cursor is not one of ours.",
   seeEveryTag: "See every tag",
   subscribeEvery: "subscribe to all of them",
+  narrowerFeeds: "Narrower feeds",
+  tagInPlace: (name, place) => `${name} in ${place}`,
 };
 
 const ru: Messages = {
@@ -258,6 +264,8 @@ const ru: Messages = {
   badCursorMessage: "Этот курсор страницы выдан не нами.",
   seeEveryTag: "Все теги",
   subscribeEvery: "подписаться на все",
+  narrowerFeeds: "Ленты уже",
+  tagInPlace: (name, place) => `${name} (${place})`,
 };
 
 const kk: Messages = {
@@ -327,6 +335,8 @@ const kk: Messages = {
   badCursorMessage: "Бұл бет курсорын біз бермегенбіз.",
   seeEveryTag: "Барлық тегтер",
   subscribeEvery: "барлығына жазылу",
+  narrowerFeeds: "Тар таспалар",
+  tagInPlace: (name, place) => `${name} (${place})`,
 };
 
 export const MESSAGES: Readonly<Record<Lang, Messages>> = { ru, kk, en };

@@ -11,6 +11,7 @@
  * | `REFRESH_FETCH_TIMEOUT_MS` | 10000    | one fetch, redirects and body included                      |
  * | `REFRESH_MAX_BYTES`        | 5242880  | body limit (decompressed)                                    |
  * | `REFRESH_ITEMS_PER_PART`   | 6        | new or changed items one queued part maps and stores (CPU)  |
+ * | `REFRESH_RETRY_SECONDS`    | 30       | a queued refresh's first retry after a storage failure; doubling |
  * | `ALLOW_PRIVATE_SOURCES`    | false    | `true`: loopback/private upstreams allowed (local testing)   |
  * | `PUBLIC_ORIGIN`            |          | named in the User-Agent, so publishers can see who fetches   |
  */
@@ -27,6 +28,8 @@ export interface RefreshConfig extends FetchLimits {
   userAgent: string;
   /** New or changed items one part of a queued refresh prepares; the document continues after them. */
   itemsPerPart: number;
+  /** Seconds before a failed queued refresh's first retry (refresh/queue.ts); each next one waits twice as long. */
+  retrySeconds: number;
 }
 
 export const USER_AGENT_PRODUCT = "tagfeed/0.1";
@@ -46,6 +49,7 @@ export function refreshConfig(env: Env): RefreshConfig {
     maxRedirects: DEFAULT_FETCH_LIMITS.maxRedirects,
     allowPrivate: allowPrivateSources(env),
     itemsPerPart: int(env.REFRESH_ITEMS_PER_PART, 6, 1, 200),
+    retrySeconds: int(env.REFRESH_RETRY_SECONDS, 30, 0, 300),
     userAgent: origin ? `${USER_AGENT_PRODUCT} (feed aggregator; +${origin})` : `${USER_AGENT_PRODUCT} (feed aggregator)`,
   };
 }

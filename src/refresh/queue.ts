@@ -2,19 +2,24 @@
  * Refresh fanned out over Cloudflare Queues (used when the Worker has a `REFRESH_QUEUE` binding;
  * without one the cron refreshes in its own invocation, run-tick.ts).
  *
- * Producer (`enqueueDue`, the cron tick): lists the sources by key metadata, takes the due ones not
- * claimed, oldest first, claims each (a token and an expiry written on the record, store/sources.ts)
- * and sends `{id, token}` messages, 100 per `sendBatch`. KV operations: ⌈S/1000⌉ lists, then per
- * 100 claimed sources 1 bulk read and 100 writes — as many as the tick's budget takes; the rest are
- * still due, and the oldest, next tick.
+ * Producer (`enqueueDue`, the cron tick): lists the sources by key metadata, takes the due ones
+ * whose metadata shows no claim, oldest first, claims them (store/claims.ts: one call per article
+ * writer shard for all of them; a source another refresh holds is refused there, whatever the
+ * metadata says), writes each granted claim's copy on its record and sends `{id, token}` messages,
+ * 100 per `sendBatch`. KV operations: ⌈S/1000⌉ lists, then per 100 claimed sources 1 bulk read and
+ * 100 writes — as many as the tick's budget takes; the rest are still due, and the oldest, next
+ * tick. Subrequests: at most 8 claim calls, then the sends.
  *
  * Consumer (`consumeRefreshBatch`, the `queue()` handler): each message refreshes its source with
  * refresh-source.ts in this invocation (its own CPU, subrequests and KV operations, shared among
- * the batch's messages). A message whose token is no longer the source's claim is stale (the claim
- * expired and was taken again, or a manual refresh took over) and is acked without work.
+ * the batch's messages). A message whose token no longer holds the source's claim (store/claims.ts;
+ * the check renews it) is stale — the claim expired and was taken again, by a later tick or a
+ * manual refresh — and is acked without work. The refresh's state is written only while the claim
+ * holds, which releases it.
  * - Upstream failures are recorded on the source by the refresh (backoff reschedules) and acked.
- * - KV and platform failures throw: the message is retried with a growing delay; after
- *   `REFRESH_MAX_RETRIES` retries it goes to the dead-letter queue.
+ * - KV and platform failures throw: the message is retried with a growing delay
+ *   (`REFRESH_RETRY_SECONDS`, doubling: 30, 60, 120 s); after `REFRESH_MAX_RETRIES` retries it goes
+ *   to the dead-letter queue.
  * - A document the budget cannot finish continues in a follow-up message: the KV budget, or the
  *   CPU one, `REFRESH_ITEMS_PER_PART` new or changed items per invocation (unchanged ones, skipped
  *   by fingerprint, do not count), so a part of new items fits 10 ms of CPU. The remaining parsed
@@ -23,14 +28,15 @@
  *   next part is sent before this message is acked. A crash anywhere in between repeats the part: its items already
  *   written come back `unchanged` (same rev), so nothing is skipped or stored twice.
  *
- * Dead letters (`recordDeadLetters`, the dead-letter queue's consumer): the source gets
- * `dead_letter {at, reason}` (shown by GET /api/sources), a failure's backoff, and its claim
- * released, so the next tick takes it again when due.
+ * Dead letters (`recordDeadLetters`, the dead-letter queue's consumer): while the message's claim
+ * still holds, the source gets `dead_letter {at, reason}` (shown by GET /api/sources), a failure's
+ * backoff, and its claim released, in one write (store/claims.ts), so the next tick takes it again
+ * when due. A claim taken over meanwhile belongs to a later refresh, whose state stands.
  */
 import * as z from "zod";
-import type { Source } from "../domain/source";
+import { claimSources, finishSourceClaim, renewSourceClaim } from "../store/claims";
 import { resumeKey } from "../store/keys";
-import { claimedByOther, getSource, getSources, listDue, putSource } from "../store/sources";
+import { getSource, getSources, listDue, putClaimCopy, putSource } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
 import { type RefreshConfig, refreshConfig } from "./config";
 import { type Continuation, type RefreshReport, refreshSource } from "./refresh-source";
@@ -45,8 +51,6 @@ export const RefreshMessageSchema = z.object({
 });
 export type RefreshMessage = z.infer<typeof RefreshMessageSchema>;
 
-/** How long a claim holds: longer than a queued refresh takes, retries included. */
-export const CLAIM_MS = 15 * 60_000;
 /** Retries before a message is dead-lettered; wrangler.jsonc's `max_retries` says the same. */
 export const REFRESH_MAX_RETRIES = 3;
 /** A continuation outlives its message by this long at most. */
@@ -59,18 +63,11 @@ const WRITE_CONCURRENCY = 50;
 export interface EnqueueReport {
   due: number;
   enqueued: number;
-  /** Due sources skipped because a claim holds them. */
+  /** Due sources skipped because a claim holds them (its copy in the metadata, or the claims themselves). */
   claimed: number;
   left: number;
   kvOps: number;
   errors: string[];
-}
-
-/** Claims a source for one refresh: the record carries the token until the state is saved. */
-export async function claimSource(kv: KVNamespace, source: Source, nowMs: number, token = crypto.randomUUID()): Promise<Source> {
-  const claimed: Source = { ...source, claim: { token, until: new Date(nowMs + CLAIM_MS).toISOString() } };
-  await putSource(kv, claimed);
-  return claimed;
 }
 
 export async function enqueueDue(env: Env, queue: Queue<RefreshMessage>, nowMs: number, override?: Partial<RefreshConfig>): Promise<EnqueueReport> {
@@ -81,27 +78,30 @@ export async function enqueueDue(env: Env, queue: Queue<RefreshMessage>, nowMs: 
   const due = listed.filter((entry) => entry.dueMs <= nowMs);
   report.due = due.length;
   const free = due.filter((entry) => entry.claimedUntilMs <= nowMs);
-  report.claimed = due.length - free.length;
-  // Each claim is a write, each 100 of them a bulk read first.
+  // Each claim's copy is a write, each 100 of them a bulk read first.
   const room = config.kvOps - report.kvOps;
   const picked = pickDue(free, nowMs, Math.max(0, Math.floor((room * 100) / 101)));
-  for (let start = 0; start < picked.length; start += SEND_BATCH_MAX) {
-    const chunk = picked.slice(start, start + SEND_BATCH_MAX);
+  // The metadata may lag (KV lists are eventually consistent), and a manual refresh may be taking
+  // the same source right now: the claims decide.
+  const claims = await claimSources(env.ARTICLE_WRITER, picked.map((p) => ({ id: p.id, token: crypto.randomUUID() })), nowMs);
+  report.errors.push(...claims.errors);
+  report.claimed = due.length - free.length + claims.held.size;
+  const granted = picked.filter((p) => claims.granted.has(p.id));
+  for (let start = 0; start < granted.length; start += SEND_BATCH_MAX) {
+    const chunk = granted.slice(start, start + SEND_BATCH_MAX);
     const sources = await getSources(env.KV, chunk.map((p) => p.id));
     report.kvOps += 1;
     const messages: RefreshMessage[] = [];
     for (let i = 0; i < sources.length; i += WRITE_CONCURRENCY) {
       const claimed = await Promise.all(
         sources.slice(i, i + WRITE_CONCURRENCY).map(async (source) => {
-          // The metadata may lag the record (KV lists are eventually consistent): the record decides.
-          if (claimedByOther(source, nowMs)) return undefined;
-          const token = crypto.randomUUID();
-          await claimSource(env.KV, source, nowMs, token);
+          const token = claims.granted.get(source.id) ?? "";
+          await putClaimCopy(env.KV, source, token, claims.untilMs);
           return { id: source.id, token };
         }),
       );
-      report.kvOps += claimed.filter((c) => c !== undefined).length;
-      messages.push(...claimed.filter((c): c is RefreshMessage => c !== undefined));
+      report.kvOps += claimed.length;
+      messages.push(...claimed);
     }
     if (messages.length === 0) continue;
     try {
@@ -112,7 +112,7 @@ export async function enqueueDue(env: Env, queue: Queue<RefreshMessage>, nowMs: 
       report.errors.push(`send failed for ${messages.length} sources: ${describe(error)}`);
     }
   }
-  report.left = free.length - report.enqueued;
+  report.left = free.length - claims.held.size - report.enqueued;
   return report;
 }
 
@@ -141,7 +141,8 @@ export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env
     const body = parsed.data;
     try {
       const source = await getSource(env.KV, body.id);
-      if (!source || source.claim?.token !== body.token) {
+      // Still this message's claim? The claims say (the record's copy may lag), and it holds on.
+      if (!source || !(await renewSourceClaim(env.ARTICLE_WRITER, body.id, body.token, deps.now()))) {
         report.stale += 1;
         message.ack();
         continue;
@@ -170,7 +171,7 @@ export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env
       console.error("queued refresh failed; retrying", body.id, error);
       // The last retry: say why on the source while storage may still answer (best effort).
       if (message.attempts > REFRESH_MAX_RETRIES) await noteLastError(env.KV, body.id, body.token, deps.now(), reason).catch(() => undefined);
-      message.retry({ delaySeconds: Math.min(30 * 2 ** (message.attempts - 1), 600) });
+      message.retry({ delaySeconds: retryDelaySeconds(config, message.attempts) });
     }
   }
   return report;
@@ -186,8 +187,9 @@ export async function recordDeadLetters(batch: MessageBatch<unknown>, env: Env, 
       continue;
     }
     try {
-      const reason = `refresh given up after ${message.attempts} attempts`;
-      if (await noteDeadLetter(env.KV, parsed.data.id, nowMs, reason, parsed.data.token)) recorded += 1;
+      // Not `message.attempts`: that counts this queue's deliveries, which start again at 1 here.
+      const reason = `refresh given up after ${REFRESH_MAX_RETRIES + 1} attempts`;
+      if (await noteDeadLetter(env, parsed.data.id, nowMs, reason, parsed.data.token)) recorded += 1;
       message.ack();
     } catch (error) {
       console.error("dead letter not recorded; retrying", parsed.data.id, error);
@@ -206,19 +208,19 @@ async function noteLastError(kv: KVNamespace, id: string, token: string, nowMs: 
 
 /**
  * Records a dead-lettered refresh on its source: a failure's backoff, the reason (the last
- * attempt's error when it could note it), and the claim released if it is still this refresh's.
+ * attempt's error when it could note it), and the claim released — only while the claim is still
+ * this refresh's (store/claims.ts), in the same write.
  */
-async function noteDeadLetter(kv: KVNamespace, id: string, nowMs: number, fallbackReason: string, token: string): Promise<boolean> {
-  const source = await getSource(kv, id);
+async function noteDeadLetter(env: Env, id: string, nowMs: number, fallbackReason: string, token: string): Promise<boolean> {
+  const source = await getSource(env.KV, id);
   if (!source) return false;
-  const ours = source.claim?.token === token;
+  const noted = source.claim?.token === token ? source.dead_letter : undefined;
   const at = new Date(nowMs).toISOString();
-  const reason = ours && source.dead_letter ? `${fallbackReason}: ${source.dead_letter.reason}`.slice(0, 300) : fallbackReason;
+  const reason = noted ? `${fallbackReason}: ${noted.reason}`.slice(0, 300) : fallbackReason;
   const failures = source.consecutive_failures + 1;
-  const { claim, ...rest } = source;
-  await putSource(kv, {
+  const { claim: _claim, ...rest } = source;
+  return finishSourceClaim(env.ARTICLE_WRITER, token, {
     ...rest,
-    ...(claim !== undefined && !ours && { claim }),
     dead_letter: { at, reason },
     last_error: reason,
     last_fetch: at,
@@ -226,7 +228,6 @@ async function noteDeadLetter(kv: KVNamespace, id: string, nowMs: number, fallba
     consecutive_failures: failures,
     next_due: new Date(nextDueMs({ nowMs, intervalMinutes: source.interval_minutes, failures })).toISOString(),
   });
-  return true;
 }
 
 const ContinuationSchema = z.object({
@@ -283,6 +284,11 @@ export async function readContinuation(kv: KVNamespace, id: string, token: strin
   if (!holder.success || itemsIn.skip > holder.data.items.length) return undefined;
   const items = holder.data.items.slice(itemsIn.skip) as Continuation["items"];
   return { continuation: { ...(record as Continuation), items }, items: { part: itemsIn.part, total: holder.data.items.length } };
+}
+
+/** The wait before a failed message's next attempt: `retrySeconds`, doubling per attempt, at most 10 minutes. */
+export function retryDelaySeconds(config: Pick<RefreshConfig, "retrySeconds">, attempts: number): number {
+  return Math.min(config.retrySeconds * 2 ** (Math.max(1, attempts) - 1), 600);
 }
 
 function describe(error: unknown): string {

@@ -3,7 +3,7 @@
  * ingest (merge semantics) → record the new state on the source. I/O through the injected
  * `fetch` and `kv`; never throws for anything an upstream does: every failure is recorded on the
  * source (`last_status`, `last_error`, `consecutive_failures`, a backed-off `next_due`) and
- * returned in the report. Only a KV failure while saving the state can escape; the tick catches it.
+ * returned in the report. Only a storage failure (KV, the article writers) can escape; the tick catches it.
  *
  * State rules:
  * - success (200 parsed, or 304): failures reset, next due after the interval, ETag/Last-Modified
@@ -18,7 +18,8 @@
  * - failure: failures + 1, next due backed off (schedule.ts), Retry-After honoured, validators kept;
  * - a chain of permanent redirects (301/308) ending in success: `final_url` is fetched from then on.
  * The record is written only if the source still exists (re-read first): a source deleted while
- * it was being refreshed stays deleted, and configuration edited meanwhile is kept.
+ * it was being refreshed stays deleted, and configuration edited meanwhile is kept; and, for a
+ * claimed refresh, only while its claim holds (store/claims.ts), the claim released by that write.
  */
 import type { RefreshCounts, Source } from "../domain/source";
 import { fetchUrlOf, tallyDaily } from "../domain/source";
@@ -26,7 +27,8 @@ import { type UpstreamDraft, ingestUpstream } from "../ingest/ingest";
 import { sha256Hex } from "../ingest/ids";
 import { normalizeArticle } from "../ingest/normalize";
 import type { ArticleWriter } from "../store/article-writer";
-import { claimedByOther, getSource, putSource } from "../store/sources";
+import { finishSourceClaim } from "../store/claims";
+import { getSource, putSource } from "../store/sources";
 import type { TaxonomyIndex } from "../tags/resolve";
 import type { ParseFeed, UpstreamItem } from "../upstream/types";
 import type { RefreshConfig } from "./config";
@@ -35,6 +37,8 @@ import { mapItem, sharedLinks } from "./map-item";
 import type { BlockMatcher } from "../domain/block";
 import { loadBlocks } from "../store/blocks";
 import { nextDueMs } from "./schedule";
+import { hasRetention, retentionVerdict } from "../domain/retention";
+import { rulesOf } from "../store/retention";
 
 /** Items of one document looked at, at most: a feed of 10 000 items costs no more than this. */
 export const MAX_ITEMS_PER_REFRESH = 200;
@@ -113,7 +117,10 @@ export interface RefreshOptions {
   maxNewItems?: number;
   /** Take up a document where a previous part stopped (no fetch, no parse). */
   resume?: Continuation;
-  /** The claim this refresh holds (store/sources.ts): released when the state is saved. */
+  /**
+   * The claim this refresh holds (store/claims.ts): the state is written only while it still
+   * holds, and the claim released by that write. Without one (benchmarks) the state is just written.
+   */
   claimToken?: string;
 }
 
@@ -211,7 +218,7 @@ export async function refreshSource(
   }
   if (state.final_url !== undefined && state.final_url !== source.final_url) report.final_url = state.final_url;
 
-  const saved = await saveState(deps.kv, source.id, state, nowMs, options.claimToken);
+  const saved = await saveState(deps, source.id, state, options.claimToken);
   report.kvOps += 2;
   return { source: saved, report };
 }
@@ -268,6 +275,12 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   let blocksRead: Promise<{ matcher: BlockMatcher; read: boolean }> | undefined;
   const salt = deps.taxonomyVersion === undefined ? undefined : fingerprintSalt(deps.taxonomyVersion, source);
   const seenBefore = new Set(source.item_fingerprints ?? []);
+  // Retention (README, "Retention"): an item the sweep would remove at once were it stored on its
+  // own — older than this source's age rule, or than `all` and every type it is tagged with — is
+  // only merged into an article stored already (another source may keep it), never created.
+  const keep = source.retention?.max_age_days;
+  const rules = rulesOf(deps.taxonomy.taxonomy, new Map(typeof keep === "number" ? [[source.id, keep]] : []));
+  const expires = (draft: Parameters<typeof retentionVerdict>[0]): boolean => hasRetention(rules) && retentionVerdict(draft, [source.id], rules, nowMs).action === "remove";
   // Items are independent: they are prepared together, so the digests of one (WebCrypto's are
   // asynchronous) overlap with the work on the others rather than each waiting its turn.
   const prepared = await Promise.all(
@@ -284,7 +297,8 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
         blocksRead ??= loadBlocks(deps.kv);
         const { matcher } = await blocksRead;
         if (matcher.size > 0 && matcher.match({ url: normalized.value.url, sourceId: source.id, guid: item.guid })) return { blocked: true };
-        return { fingerprint, draft: { draft: normalized.value, inventedDate: mapped.value.inventedDate, index } };
+        const expired = !mapped.value.inventedDate && expires(normalized.value);
+        return { fingerprint, draft: { draft: normalized.value, inventedDate: mapped.value.inventedDate, index, ...(expired && { expired }) } };
       } catch {
         return { fingerprint }; // one strange item never fails the source: it counts as invalid
       }
@@ -320,8 +334,12 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
     invalid: doc.counts.invalid + invalid,
     deferred: ingested.deferred,
     ...(blocked > 0 && { blocked }),
+    ...(doc.counts.expired !== undefined && { expired: doc.counts.expired }),
   };
-  for (const outcome of ingested.outcomes) counts[outcome.status] += 1;
+  for (const outcome of ingested.outcomes) {
+    if (outcome.status === "expired") counts.expired = (counts.expired ?? 0) + 1;
+    else counts[outcome.status] += 1;
+  }
   const done = fingerprints.slice(0, stopAt).filter((f): f is string => f !== undefined);
   return { counts, kvOps: ingested.kvOps + (readBlocks ? 1 : 0), fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
 }
@@ -349,8 +367,10 @@ async function partOf(items: readonly UpstreamItem[], salt: string | undefined, 
 }
 
 /** What an item's fingerprint depends on besides the item: the taxonomy and the source's tag settings. */
-export function fingerprintSalt(taxonomyVersion: string, source: Pick<Source, "name" | "tags" | "autotag" | "autotag_types">): string {
-  return `${taxonomyVersion}\n${JSON.stringify([source.name, source.tags, source.autotag, source.autotag_types ?? null])}`;
+export function fingerprintSalt(taxonomyVersion: string, source: Pick<Source, "name" | "tags" | "autotag" | "autotag_types" | "retention">): string {
+  // The retention rule too (only when set, so the others' fingerprints stay): a loosened rule lets expired items in.
+  const settings = [source.name, source.tags, source.autotag, source.autotag_types ?? null, ...(source.retention ? [source.retention] : [])];
+  return `${taxonomyVersion}\n${JSON.stringify(settings)}`;
 }
 
 /**
@@ -394,17 +414,22 @@ function stateOf(source: Source): RefreshState {
 
 /**
  * Writes the state onto the source as it is now in KV (re-read), unless it was deleted meanwhile.
- * Releases this refresh's claim (or an expired one); a live claim taken by another refresh stays.
- * A success clears the record of an earlier dead-lettered refresh.
+ * A claimed refresh writes through the writer holding its claim, which releases it in the same
+ * step; if the claim was taken over (it expired and another refresh took it), the state is not
+ * written and the record is returned as it is. A success clears the record of an earlier
+ * dead-lettered refresh.
  */
-async function saveState(kv: KVNamespace, id: string, state: RefreshState, nowMs: number, claimToken: string | undefined): Promise<Source | null> {
-  const current = await getSource(kv, id);
+async function saveState(deps: RefreshDeps, id: string, state: RefreshState, claimToken: string | undefined): Promise<Source | null> {
+  const current = await getSource(deps.kv, id);
   if (!current) return null;
   const next = dropUndefined({ ...current, ...state });
-  if (next.claim !== undefined && !claimedByOther(next, nowMs, claimToken)) delete next.claim;
   if (state.last_error === undefined) delete next.dead_letter;
-  await putSource(kv, next);
-  return next;
+  if (claimToken === undefined) {
+    await putSource(deps.kv, next);
+    return next;
+  }
+  delete next.claim;
+  return (await finishSourceClaim(deps.writers, claimToken, next)) ? next : current;
 }
 
 function dropUndefined<T extends object>(value: T): T {

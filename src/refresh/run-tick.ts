@@ -13,6 +13,10 @@
  *   their store steps run one at a time (two feeds with the same story must not both create it).
  * Sources not reached stay due, and being the oldest, go first next tick.
  *
+ * Claims (store/claims.ts): the picked sources are claimed, one call per article writer shard, and
+ * a source another refresh holds (a manual one, or a queued one) is left to it; each refresh's
+ * state is written only while its claim holds, releasing it. Nothing is claimed when nothing is due.
+ *
  * KV operations per tick: ⌈S/1000⌉ lists (S sources) + 1 bulk read of the picked records + 1 taxonomy
  * read; per refreshed source 1 read + 1 write of its state, plus ⌈items/100⌉ bulk article reads and
  * the writes of new or changed articles (ingest.ts). `kvOps` counts the article writers' share too
@@ -21,7 +25,8 @@
  */
 
 import type { Source } from "../domain/source";
-import { claimedByOther, getSources, listDue } from "../store/sources";
+import { claimSources, releaseSourceClaims } from "../store/claims";
+import { getSources, listDue } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
 import type { TaxonomyIndex } from "../tags/resolve";
 import type { ParseFeed } from "../upstream/types";
@@ -57,6 +62,7 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
   const startedMs = deps.now();
   const report: TickReport = { started: new Date(startedMs).toISOString(), due: 0, refreshed: [], left: 0, errors: [], subrequests: 0, kvOps: 0 };
   let sources: Source[];
+  let tokens: Map<string, string>;
   let taxonomy: TaxonomyIndex;
   let taxonomyVersion: string;
   try {
@@ -70,10 +76,15 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
     const picked = pickDue(dueNow, startedMs, Math.max(config.maxSources, 100));
     const byId = new Map((await getSources(env.KV, picked.map((p) => p.id))).map((s) => [s.id, s]));
     report.kvOps += Math.ceil(picked.length / 100);
-    sources = picked
+    const readable = picked
       .map((p) => byId.get(p.id))
-      .filter((s): s is Source => s !== undefined && !claimedByOther(s, startedMs))
+      .filter((s): s is Source => s !== undefined)
       .slice(0, config.maxSources);
+    // The claims decide (the list's copy may lag): a source another refresh holds is left to it.
+    const claims = readable.length === 0 ? undefined : await claimSources(env.ARTICLE_WRITER, readable.map((s) => ({ id: s.id, token: crypto.randomUUID() })), startedMs);
+    for (const message of claims?.errors ?? []) report.errors.push({ id: "*", message });
+    tokens = claims?.granted ?? new Map();
+    sources = readable.filter((s) => tokens.has(s.id));
     if (sources.length === 0) return report;
     const loaded = await loadTaxonomy(env.KV);
     taxonomy = loaded.index;
@@ -119,7 +130,7 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
         const { report: one } = await refreshSource(
           { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy, taxonomyVersion, config, now: deps.now, onRequest: () => (used += 1), exclusive },
           source,
-          { maxWriteOps },
+          { maxWriteOps, claimToken: tokens.get(source.id) },
         );
         report.refreshed.push(one);
         kvLeft += Math.max(0, maxWriteOps + STATE_OPS - one.kvOps);
@@ -133,6 +144,10 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
     }
   };
   await Promise.all(Array.from({ length: Math.min(config.concurrency, queue.length) }, worker));
+  // Claimed but not refreshed (a budget stopped the tick, or storage failed): free for the next refresh now.
+  const refreshed = new Set(report.refreshed.map((r) => r.id));
+  const unfinished = sources.filter((s) => !refreshed.has(s.id)).map((s) => ({ id: s.id, token: tokens.get(s.id) ?? "" }));
+  if (unfinished.length > 0) await releaseSourceClaims(env.ARTICLE_WRITER, unfinished).catch((error: unknown) => console.error("releasing claims failed; they expire", error));
   report.left = report.due - report.refreshed.length - report.errors.length;
   report.kvOps = config.kvOps - kvLeft;
   return report;

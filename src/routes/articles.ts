@@ -7,14 +7,14 @@
  */
 import { Hono } from "hono";
 import { ARTICLE_ID_PATTERN, LIMITS } from "../domain/article";
-import type { FieldError } from "../domain/result";
+import { type FieldError, joinPath } from "../domain/result";
 import type { AppEnv } from "../env";
 import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
 import { ApiError, invalidFields } from "../http/errors";
 import { writeRateLimit } from "../http/rate-limit";
 import { ingestArticles } from "../ingest/ingest";
 import { type ArticleDraft, normalizeArticle } from "../ingest/normalize";
-import { joinPath, readSubmission, repeatedIdErrors } from "../ingest/submission";
+import { readSubmission, repeatedIdErrors } from "../ingest/submission";
 import { articleStore, deleteArticle, getArticle } from "../store/articles";
 import { loadBlocks } from "../store/blocks";
 import { getSeenAnswer, putSeenAnswer } from "../store/seen";

@@ -15,7 +15,7 @@ import { ApiError, invalidFields } from "../http/errors";
 import { writeRateLimit } from "../http/rate-limit";
 import { forgetBlocks } from "../store/blocks";
 import { taxonomyWriter } from "../store/taxonomy-writer";
-import { toFieldError } from "../tags/merge";
+import { PARSE_REPORTING, toFieldError } from "../domain/result";
 import { requireAdmin } from "./auth";
 
 export const blockRoutes = new Hono<AppEnv>();
@@ -29,7 +29,7 @@ blockRoutes.get("/", async (c) => c.json({ blocks: await taxonomyWriter(c.env).b
 
 blockRoutes.post("/", async (c) => {
   requireJson(c.req.raw);
-  const parsed = BlockInputSchema.safeParse(parseJsonBody(await readBodyLimited(c.req.raw, 16 * 1024)));
+  const parsed = BlockInputSchema.safeParse(parseJsonBody(await readBodyLimited(c.req.raw, 16 * 1024)), PARSE_REPORTING);
   if (!parsed.success) throw invalidFields(parsed.error.issues.map((issue) => toFieldError("", issue)));
   const answer = await taxonomyWriter(c.env).editBlocks({ op: "add", input: parsed.data, nowIso: new Date().toISOString() });
   forgetBlocks();

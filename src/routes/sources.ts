@@ -11,7 +11,8 @@
  *                                     state (validators, failures, history) stays → the source
  *   GET    /api/sources/opml          every source as an OPML 2.0 subscription list
  *   DELETE /api/sources/{id}          remove it (its articles stay)
- *   POST   /api/sources/{id}/refresh  refresh now, whatever its schedule → {source, refresh}
+ *   POST   /api/sources/{id}/refresh  refresh now, whatever its schedule → {source, refresh}; 409 with
+ *                                     Retry-After while another refresh holds its claim (store/claims.ts)
  *   POST   /api/sources/opml          import an OPML subscription list (text/x-opml, application/xml,
  *                                     text/xml) → counts {created, existing, invalid} and, per
  *                                     outline with an xmlUrl, {path, url, title, status, id | reason}
@@ -19,20 +20,18 @@
  * 400 naming the `url` field, like every other invalid field.
  */
 import { Hono } from "hono";
-import type { z } from "zod";
-import type { FieldError } from "../domain/result";
+import { PARSE_REPORTING, joinPath, toFieldError } from "../domain/result";
 import { SOURCE_ID_PATTERN, type Source, SourceInputSchema, SourcePatchSchema, applySourcePatch, newSource, sourceIdFor } from "../domain/source";
 import { renderSourcesOpml } from "../admin/opml";
 import type { AppEnv } from "../env";
 import { parseJsonBody, readBodyLimited, requireJson } from "../http/body";
 import { ApiError, invalidFields } from "../http/errors";
-import { joinPath } from "../ingest/submission";
 import { allowPrivateSources, refreshConfig } from "../refresh/config";
 import { parseOpml } from "../refresh/opml";
-import { claimSource } from "../refresh/queue";
 import { refreshSource } from "../refresh/refresh-source";
 import { checkSourceUrl } from "../refresh/url-safety";
-import { claimedByOther, deleteSource, getSource, getSources, listSources, putSource } from "../store/sources";
+import { claimSources, releaseSourceClaims } from "../store/claims";
+import { deleteSource, getSource, getSources, listSources, putClaimCopy, putSource } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
 import { parseFeed } from "../upstream/parse";
 import { writeRateLimit } from "../http/rate-limit";
@@ -54,8 +53,8 @@ sourceRoutes.use("*", requireAdmin);
 sourceRoutes.post("/", async (c) => {
   requireJson(c.req.raw);
   const body = parseJsonBody(await readBodyLimited(c.req.raw, JSON_BODY_MAX));
-  const parsed = SourceInputSchema.safeParse(body);
-  if (!parsed.success) throw invalidFields(parsed.error.issues.map(toFieldError));
+  const parsed = SourceInputSchema.safeParse(body, PARSE_REPORTING);
+  if (!parsed.success) throw invalidFields(parsed.error.issues.map((issue) => toFieldError("", issue)));
   const url = checkSourceUrl(parsed.data.url, { allowPrivate: allowPrivateSources(c.env) });
   if (!url.ok) throw invalidFields([{ path: "url", reason: url.error.message }]);
 
@@ -140,13 +139,13 @@ sourceRoutes.get("/:id", async (c) => c.json(await found(c.env, c.req.param("id"
 sourceRoutes.patch("/:id", async (c) => {
   requireJson(c.req.raw);
   const body = parseJsonBody(await readBodyLimited(c.req.raw, JSON_BODY_MAX));
-  const parsed = SourcePatchSchema.safeParse(body);
+  const parsed = SourcePatchSchema.safeParse(body, PARSE_REPORTING);
   if (!parsed.success) {
     throw invalidFields(
       parsed.error.issues.flatMap((issue) =>
         issue.code === "unrecognized_keys"
           ? issue.keys.map((key) => ({ path: joinPath("", [...issue.path, key]), reason: "is not a setting that can be changed (the URL and the refresh state are not editable)" }))
-          : [toFieldError(issue)],
+          : [toFieldError("", issue)],
       ),
     );
   }
@@ -166,21 +165,30 @@ sourceRoutes.delete("/:id", async (c) => {
 sourceRoutes.post("/:id/refresh", async (c) => {
   const current = await found(c.env, c.req.param("id"));
   const nowMs = Date.now();
-  // A queued or another manual refresh holds the source: one refresh at a time.
-  if (claimedByOther(current, nowMs)) {
-    const retryAfter = Math.max(1, Math.ceil((Date.parse(current.claim?.until ?? "") - nowMs) / 1000));
+  const token = crypto.randomUUID();
+  // One refresh at a time: a queued, in-tick or another manual refresh holding the claim refuses this one.
+  const claims = await claimSources(c.env.ARTICLE_WRITER, [{ id: current.id, token }], nowMs);
+  if (claims.errors.length > 0) throw new ApiError(503, "storage_unavailable", "the source could not be claimed; nothing was refreshed; retry shortly", undefined, { "retry-after": "5" });
+  if (!claims.granted.has(current.id)) {
+    const retryAfter = Math.max(1, Math.ceil(((claims.held.get(current.id) ?? nowMs) - nowMs) / 1000));
     c.header("retry-after", String(retryAfter));
     throw new ApiError(409, "refresh_in_progress", `this source is being refreshed; try again in ${retryAfter} seconds`);
   }
-  const token = crypto.randomUUID();
-  const source = await claimSource(c.env.KV, current, nowMs, token);
-  const { index, etag } = await loadTaxonomy(c.env.KV);
-  const { source: after, report } = await refreshSource(
-    { kv: c.env.KV, writers: c.env.ARTICLE_WRITER, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, taxonomyVersion: etag, config: refreshConfig(c.env), now: Date.now },
-    source,
-    { maxWriteOps: REFRESH_NOW_WRITE_OPS, claimToken: token },
-  );
-  return c.json({ source: after, refresh: report });
+  try {
+    // The claim's copy: the cron's list skips the source, and GET /api/sources shows the claim.
+    const source = await putClaimCopy(c.env.KV, current, token, claims.untilMs);
+    const { index, etag } = await loadTaxonomy(c.env.KV);
+    const { source: after, report } = await refreshSource(
+      { kv: c.env.KV, writers: c.env.ARTICLE_WRITER, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, taxonomyVersion: etag, config: refreshConfig(c.env), now: Date.now },
+      source,
+      { maxWriteOps: REFRESH_NOW_WRITE_OPS, claimToken: token },
+    );
+    return c.json({ source: after, refresh: report });
+  } catch (error) {
+    // Storage failed before the state was saved: the next refresh need not wait for the claim to expire.
+    await releaseSourceClaims(c.env.ARTICLE_WRITER, [{ id: current.id, token }]).catch(() => undefined);
+    throw error;
+  }
 });
 
 async function found(env: Env, rawId: string): Promise<Source> {
@@ -196,10 +204,6 @@ function validId(id: string): string {
 
 const notFound = (): ApiError => new ApiError(404, "not_found", "no source with that id");
 
-function toFieldError(issue: z.core.$ZodIssue): FieldError {
-  const reason = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
-  return { path: joinPath("", issue.path), reason };
-}
 
 /** A URL as echoed back: any user name and password replaced, so an answer never repeats a secret. */
 function redactCredentials(url: string): string {

@@ -43,9 +43,9 @@ import {
   entryTag,
   findEntry,
   formerOwner,
-  toFieldError,
   validateTaxonomy,
 } from "../tags/merge";
+import { PARSE_REPORTING, toFieldError } from "../domain/result";
 import { writeRateLimit } from "../http/rate-limit";
 import { requireAdmin } from "./auth";
 import { changeSite, urlsFor } from "./site";
@@ -170,7 +170,7 @@ async function readJson(c: Context<AppEnv>, limit: number): Promise<unknown> {
 }
 
 function parseWith<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const parsed = schema.safeParse(body);
+  const parsed = schema.safeParse(body, PARSE_REPORTING);
   if (!parsed.success) throw invalidFields(parsed.error.issues.map((issue) => toFieldError("", issue)));
   return parsed.data;
 }

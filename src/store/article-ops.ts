@@ -13,8 +13,12 @@ export const ARTICLE_SHARDS = 8;
 export type ArticleOp =
   /** A publisher's version replaces the stored one (webhook). */
   | { kind: "replace"; draft: ArticleDraft }
-  /** An upstream version is merged into the stored one (ingest.ts, `mergeUpstream`). */
-  | { kind: "merge"; draft: ArticleDraft; inventedDate: boolean }
+  /**
+   * An upstream version is merged into the stored one (ingest.ts, `mergeUpstream`). `expired`:
+   * retention would remove the draft on its own at once (refresh-source.ts): merged into a stored
+   * article (whose other sources may keep it), never created.
+   */
+  | { kind: "merge"; draft: ArticleDraft; inventedDate: boolean; expired?: true }
   /** Tag `from` becomes `into` (a merge or slug rename, store/merge.ts). */
   | { kind: "retag"; id: string; from: TagRef; into: Tag }
   | { kind: "delete"; id: string }
@@ -27,8 +31,11 @@ export type ArticleOp =
   /** An index key of the article's that its record no longer claims: deleted unless it claims it again. */
   | { kind: "debris"; id: string; key: string };
 
-/** `retracted`: the article was deleted and this operation may not bring it back (a tombstone). */
-export type OpStatus = "created" | "updated" | "unchanged" | "deleted" | "absent" | "retracted";
+/**
+ * `retracted`: the article was deleted and this operation may not bring it back (a tombstone).
+ * `expired`: an `expired` merge found no stored article: nothing written.
+ */
+export type OpStatus = "created" | "updated" | "unchanged" | "deleted" | "absent" | "retracted" | "expired";
 
 export interface OpOutcome {
   id: string;

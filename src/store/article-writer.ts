@@ -9,7 +9,9 @@
  *     KV may hold for it, and whether the KV writes for that record are still to be done;
  *   bumps(feed, seq): feeds whose version must still be bumped (store/feed-versions.ts).
  *   arc_*: the archive ledger, each of its articles' feed entries and their archive, kept by saveRow
- *     (store/archive-ledger.ts; the sealer, store/archives.ts, reads it).
+ *     (store/archive-ledger.ts; the sealer, store/archives.ts, reads it);
+ *   claims: who may refresh the sources whose id hashes here (store/claims.ts), served beside the
+ *     article writes rather than after them.
  * One write, one article at a time (a batch after the one before it):
  *   1. compute the next version from the stored one (never from a KV read another writer may
  *      have overtaken), and log it: row := next, keys := old ∪ new, pending; its feeds into bumps.
@@ -40,9 +42,26 @@ import { type ApplyAnswer, type ArticleOp, type OpOutcome, type OpStatus, opId }
 import { type KvCounts, guardKv, newKvCounts } from "./guard";
 import { type FeedKey, articleKey, parseIndexKey } from "./keys";
 import type { RetentionRules } from "../domain/retention";
-import { type RetentionPick, clearGrown, expiredRecord, grownFeeds, initRetention, pickExpiring } from "./retention";
+import type { FeedPoint } from "../domain/retention";
+import {
+  type RankedSource,
+  type RetentionPick,
+  type SourceAsk,
+  type SourceScan,
+  clearGrown,
+  expiredRecord,
+  grownFeeds,
+  grownSources,
+  initRetention,
+  pickExpiring,
+  sourcePoints,
+  sourceTotals,
+  sourcesSeen,
+} from "./retention";
 import { announceDeletion, withdrawDeletion } from "./deletions";
 import * as ledger from "./archive-ledger";
+import * as claims from "./claims";
+import type { Source } from "../domain/source";
 
 /** Feeds logged as still to bump are bumped by the alarm this long after the write, unless settled. */
 const BUMP_GRACE_MS = 20_000;
@@ -86,6 +105,26 @@ export class ArticleWriter extends DurableObject<Env> {
     initRetention(ctx.storage.sql);
     // RFC 5005 archives: the ordered per-feed ledger, kept by saveRow (store/archive-ledger.ts).
     ledger.ensureLedger(ctx.storage.sql);
+    claims.ensureClaims(ctx.storage.sql);
+  }
+
+  // Source claims (store/claims.ts). Not `serially`: each is atomic on its own, and waiting behind
+  // an article batch would hold up a tick's claims for nothing. -----------------------------------
+
+  async takeClaims(wanted: claims.ClaimRequest[], untilMs: number, nowMs: number): Promise<claims.ShardClaims> {
+    return claims.takeClaims(this.ctx.storage.sql, wanted, untilMs, nowMs);
+  }
+
+  async renewClaim(id: string, token: string, untilMs: number): Promise<boolean> {
+    return claims.renewClaim(this.ctx.storage.sql, id, token, untilMs);
+  }
+
+  async finishClaim(token: string, record: Source): Promise<boolean> {
+    return claims.finishClaim(this.ctx.storage.sql, this.kv, token, record);
+  }
+
+  async releaseClaims(held: claims.ClaimRequest[]): Promise<void> {
+    claims.releaseClaims(this.ctx.storage.sql, held);
   }
 
   // Archives (store/archives.ts drives these; store/archive-ledger.ts holds the logic). -----------
@@ -155,7 +194,7 @@ export class ArticleWriter extends DurableObject<Env> {
           if (status === "deleted") debris.push(op.key);
           continue;
         }
-        if (status === "unchanged" || status === "absent" || status === "retracted") continue;
+        if (status === "unchanged" || status === "absent" || status === "retracted" || status === "expired") continue;
         const after: Row = { record, keys: [...before.keys, ...(record ? indexKeysOf(record) : [])], pending: true };
         writes.push({ id, before, after });
         rows.set(id, after);
@@ -244,14 +283,39 @@ export class ArticleWriter extends DurableObject<Env> {
     });
   }
 
-  /** Retention: the expire ops this shard's due articles call for, within `budget` KV operations (applied by the caller through `apply`), and the counted feeds it grew. */
-  async retentionDue(rules: RetentionRules, nowMs: number, budget: number): Promise<RetentionPick> {
-    return this.serially(async () => ({ ...(await pickExpiring(this.ctx.storage.sql, rules, nowMs, budget)), grown: grownFeeds(this.ctx.storage.sql, rules.counts ?? {}) }));
+  /**
+   * Retention: the expire ops this shard's due articles, and its articles past the cutoffs of the
+   * `ranked` sources, call for, within `budget` KV operations (applied by the caller through
+   * `apply`), and the counted feeds it grew.
+   */
+  async retentionDue(rules: RetentionRules, nowMs: number, budget: number, ranked: Record<string, RankedSource> = {}): Promise<RetentionPick> {
+    return this.serially(async () => ({
+      ...(await pickExpiring(this.ctx.storage.sql, rules, nowMs, budget, ranked)),
+      grown: grownFeeds(this.ctx.storage.sql, rules.counts ?? {}),
+    }));
   }
 
-  /** Retention looked at these grown feeds (up to write `seq`). */
-  async retentionSeen(feeds: string[], seq: number): Promise<void> {
-    await this.serially(async () => clearGrown(this.ctx.storage.sql, feeds, seq));
+  /** Retention: the counted sources to rank (grown here, or with a new rule), and the write sequence they were read at. */
+  async retentionGrownSources(sourceCounts: Record<string, number>): Promise<{ sources: string[]; seq: number }> {
+    return this.serially(async () => grownSources(this.ctx.storage.sql, sourceCounts));
+  }
+
+  /** Retention: how many articles of each source this shard holds. */
+  async retentionSourceTotals(sources: string[]): Promise<Record<string, number>> {
+    return this.serially(async () => sourceTotals(this.ctx.storage.sql, sources));
+  }
+
+  /** Retention: each asked source's newest or oldest few articles here, with its total. */
+  async retentionSourcePoints(asks: SourceAsk[]): Promise<{ source: string; total: number; points: FeedPoint[] }[]> {
+    return this.serially(async () => sourcePoints(this.ctx.storage.sql, asks));
+  }
+
+  /** Retention looked at these grown feeds (up to write `seq`), and at the ranked sources as far as `sources.scans` say. */
+  async retentionSeen(feeds: string[], seq: number, sources?: { scans: SourceScan[]; seq: number; counts: Record<string, number> }): Promise<void> {
+    await this.serially(async () => {
+      clearGrown(this.ctx.storage.sql, feeds, seq);
+      if (sources) sourcesSeen(this.ctx.storage.sql, sources.scans, sources.seq, sources.counts);
+    });
   }
 
   override async alarm(): Promise<void> {
@@ -438,6 +502,7 @@ async function nextRecord(op: ArticleOp, before: Row, nowMs: number, tombstone: 
     }
     case "merge": {
       if (retracted) return { status: "retracted", record: null };
+      if (!prev && op.expired) return { status: "expired", record: null };
       const merged = prev ? await mergeUpstream(prev, op.draft, op.inventedDate) : op.draft;
       if (prev && prev.rev === merged.rev) return { status: "unchanged", record: prev };
       return { status: prev ? "updated" : "created", record: stampArticle(merged, prev, nowMs) };

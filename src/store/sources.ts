@@ -2,20 +2,21 @@
  * Upstream sources in KV: one key per source, `source:{id}` → the Source record (JSON), with
  * metadata `{d: next due (unix ms)}` so that scheduling needs only a list of the prefix. No shared
  * key is ever read-modified-written: the admin API creates and deletes a source's own key, the
- * refresh job overwrites it with the new state. Everything read back is validated; a record that
+ * refresh job overwrites it with the new state (a claimed refresh through the writer holding its
+ * claim, store/claims.ts). Everything read back is validated; a record that
  * no longer parses is skipped (and reported by `listSources` as unreadable).
  *
  * KV operations:
  *   listDue:      ⌈S/1000⌉ lists (S sources), nothing else
  *   getSources:   ⌈n/100⌉ bulk reads
  *   listSources:  ⌈S/1000⌉ lists + ⌈S/100⌉ bulk reads
- *   putSource:    1 write;  deleteSource: 1 read + 1 delete;  getSource: 1 read
+ *   putSource, putClaimCopy: 1 write;  deleteSource: 1 read + 1 delete;  getSource: 1 read
  *
- * Claims: a source about to be refreshed carries `claim {token, until}` in its record, and `c`
- * (until, unix ms) in its metadata, so the cron skips it from the list alone. KV has no
- * compare-and-swap: a claim is a fence against the cron re-enqueuing a source whose message is
- * still waiting and against a manual refresh racing a queued one, good within KV's consistency
- * (a write is seen at once where it was made, elsewhere within about a minute).
+ * Claims (store/claims.ts holds them, in the article writers' SQLite, with compare-and-set): a
+ * claimed source carries a copy, `claim {token, until}` in its record and `c` (until, unix ms) in
+ * its metadata, written by `putClaimCopy`, so the cron skips it from the list alone and GET
+ * /api/sources shows it. The copy only filters and informs; whether a refresh may run, and whether
+ * its state lands, the claims decide (a copy may lag: KV shows a write elsewhere within a minute).
  */
 import { type Source, SourceSchema } from "../domain/source";
 import { SOURCE_PREFIX, sourceKey } from "./keys";
@@ -26,8 +27,10 @@ export interface SourceListMeta {
   d: number;
   /** claim.until, unix ms, while the source is claimed. */
   c?: number;
-  /** retention.max_age_days, when the source has a rule: the retention sweep reads rules from the list alone. */
+  /** retention.max_age_days, when the source has one: the retention sweep reads rules from the list alone. */
   k?: number;
+  /** retention.max_count, when the source has one. */
+  n?: number;
 }
 
 const BULK_GET_MAX = 100;
@@ -53,12 +56,21 @@ export async function getSources(kv: KVNamespace, ids: readonly string[]): Promi
 export async function putSource(kv: KVNamespace, source: Source): Promise<void> {
   const claimedUntil = source.claim === undefined ? NaN : Date.parse(source.claim.until);
   const keep = source.retention?.max_age_days;
+  const count = source.retention?.max_count;
   const meta: SourceListMeta = {
     d: Date.parse(source.next_due) || 0,
     ...(Number.isFinite(claimedUntil) && { c: claimedUntil }),
     ...(typeof keep === "number" && { k: keep }),
+    ...(typeof count === "number" && { n: count }),
   };
   await kv.put(sourceKey(source.id), JSON.stringify(source), { metadata: meta });
+}
+
+/** The source with the copy of the claim `token` holds until `untilMs`, written (store/claims.ts took the claim). */
+export async function putClaimCopy(kv: KVNamespace, source: Source, token: string, untilMs: number): Promise<Source> {
+  const claimed: Source = { ...source, claim: { token, until: new Date(untilMs).toISOString() } };
+  await putSource(kv, claimed);
+  return claimed;
 }
 
 /** Removes a source. Returns whether there was one. Its articles stay (they are articles now). */
@@ -102,11 +114,4 @@ function parseSource(raw: unknown): Source | null {
   if (raw === null || raw === undefined) return null;
   const parsed = SourceSchema.safeParse(raw);
   return parsed.success ? parsed.data : null;
-}
-
-/** Whether `source` is claimed at `nowMs` by a refresh other than `token`. */
-export function claimedByOther(source: Pick<Source, "claim">, nowMs: number, token?: string): boolean {
-  if (source.claim === undefined || source.claim.token === token) return false;
-  const until = Date.parse(source.claim.until);
-  return Number.isFinite(until) && until > nowMs;
 }

@@ -70,6 +70,18 @@ export class BatchCost {
     return cost;
   }
 
+  /** What a draft its writer only looks up (an expired upstream item, ingest.ts) would add: its share of the writer's bulk read. */
+  costOfLookup(id: string): number {
+    return (this.created.get(shardOf(id)) ?? 0) % 100 === 0 ? 1 : 0;
+  }
+
+  addLookup(id: string): number {
+    const cost = this.costOfLookup(id);
+    this.created.set(shardOf(id), (this.created.get(shardOf(id)) ?? 0) + 1);
+    this.total += cost;
+    return cost;
+  }
+
   add(next: Indexed, prev: Indexed | null): number {
     const cost = this.costOf(next, prev);
     if (!prev) this.created.set(shardOf(next.id), (this.created.get(shardOf(next.id)) ?? 0) + 1);

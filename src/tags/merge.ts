@@ -18,11 +18,10 @@
  */
 import * as z from "zod";
 import type { Article } from "../domain/article";
-import { type FieldError, type Result, err, ok } from "../domain/result";
+import { type FieldError, PARSE_REPORTING, type Result, err, joinPath, ok, toFieldError } from "../domain/result";
 import { TagNameSchema, TagSlugSchema, TagTypeSchema, type Tag } from "../domain/tag";
 import { TagTypeDefSchema, type TagTypeDef, type Taxonomy, type TaxonomyEntry, TaxonomyEntrySchema, TaxonomySchema } from "../domain/taxonomy";
 import { type ArticleDraft, reviseDraft } from "../ingest/normalize";
-import { joinPath } from "../ingest/submission";
 import { type TaxonomyIndex, compileTaxonomy } from "./resolve";
 import { matchKey, slugify } from "./slugify";
 
@@ -74,14 +73,10 @@ export function formerOwner(taxonomy: Taxonomy, type: string, slug: string): Tax
 
 /** Validates a whole document; every problem, with its JSON path (`entries[3].aliases[0]`). */
 export function validateTaxonomy(candidate: unknown): Result<Taxonomy, FieldError[]> {
-  const parsed = TaxonomySchema.safeParse(candidate);
+  const parsed = TaxonomySchema.safeParse(candidate, PARSE_REPORTING);
   return parsed.success ? ok(parsed.data) : err(parsed.error.issues.map((issue) => toFieldError("", issue)));
 }
 
-export function toFieldError(prefix: string, issue: z.core.$ZodIssue): FieldError {
-  const reason = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
-  return { path: joinPath(prefix, issue.path), reason };
-}
 
 export function createEntry(taxonomy: Taxonomy, input: EntryCreate): Edit<{ entry: TaxonomyEntry }> {
   if (!taxonomy.types.some((t) => t.type === input.type)) {
@@ -356,7 +351,7 @@ function collisions(index: TaxonomyIndex, entry: TaxonomyEntry, self: number): F
  * relative to it (`aliases[0]`, as in the request body); others at document paths.
  */
 function commit<T>(taxonomy: Taxonomy, entries: TaxonomyEntry[], types: TagTypeDef[], focus: number, extra: T): Edit<T> {
-  const parsed = TaxonomySchema.safeParse({ ...taxonomy, types, entries });
+  const parsed = TaxonomySchema.safeParse({ ...taxonomy, types, entries }, PARSE_REPORTING);
   if (parsed.success) return ok({ ...extra, taxonomy: parsed.data });
   const fields = parsed.error.issues.map((issue) => {
     const [first, second, ...rest] = issue.path;
