@@ -16,9 +16,12 @@
  * - KV and platform failures throw: the message is retried with a growing delay; after
  *   `REFRESH_MAX_RETRIES` retries it goes to the dead-letter queue.
  * - A document the budget cannot finish continues in a follow-up message: the remaining parsed
- *   items are stored under `resume:{id}:{token}:{part}` (one hour), and the next part is sent
+ *   items are stored under `resume:{id}:{token}:{part}` (one hour, refresh/resume.ts), and the next part is sent
  *   before this message is acked. A crash anywhere in between repeats the part: its items already
- *   written come back `unchanged` (same rev), so nothing is skipped or stored twice.
+ *   written come back `unchanged` (same rev), so nothing is skipped or stored twice. A first
+ *   message for a source whose record names a pending part (left by a refresh in the Worker's
+ *   own invocation: a manual one, or the tick before the queue was bound) takes that part up
+ *   instead of fetching (1 read).
  *
  * Dead letters (`recordDeadLetters`, the dead-letter queue's consumer): the source gets
  * `dead_letter {at, reason}` (shown by GET /api/sources), a failure's backoff, and its claim
@@ -26,11 +29,11 @@
  */
 import * as z from "zod";
 import type { Source } from "../domain/source";
-import { resumeKey } from "../store/keys";
 import { claimedByOther, getSource, getSources, listDue, putSource } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
 import { type RefreshConfig, refreshConfig } from "./config";
-import { type Continuation, type RefreshReport, refreshSource } from "./refresh-source";
+import { type RefreshReport, refreshSource } from "./refresh-source";
+import { pendingContinuation, readContinuation, writeContinuation } from "./resume";
 import type { TickDeps } from "./run-tick";
 import { nextDueMs, pickDue } from "./schedule";
 
@@ -46,8 +49,6 @@ export type RefreshMessage = z.infer<typeof RefreshMessageSchema>;
 export const CLAIM_MS = 15 * 60_000;
 /** Retries before a message is dead-lettered; wrangler.jsonc's `max_retries` says the same. */
 export const REFRESH_MAX_RETRIES = 3;
-/** A continuation outlives its message by this long at most. */
-const RESUME_TTL_SECONDS = 3600;
 /** KV operations of one consumer invocation (the platform allows 1000), shared by its messages. */
 const CONSUMER_KV_OPS = 900;
 const SEND_BATCH_MAX = 100;
@@ -142,7 +143,8 @@ export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env
         continue;
       }
       const part = body.part ?? 0;
-      const resume = part > 0 ? await readContinuation(env.KV, body.id, body.token, part) : undefined;
+      // Part 0 takes up a part an earlier refresh in the Worker's own invocation left (refresh/resume.ts), if any.
+      const resume = part > 0 ? await readContinuation(env.KV, body.id, body.token, part) : await pendingContinuation(env.KV, source, deps.now());
       taxonomy ??= await loadTaxonomy(env.KV);
       const { report: one, continuation } = await refreshSource(
         { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy: taxonomy.index, taxonomyVersion: taxonomy.etag, config, now: deps.now },
@@ -151,7 +153,7 @@ export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env
       );
       report.refreshed.push(one);
       if (continuation) {
-        await env.KV.put(resumeKey(body.id, body.token, part + 1), JSON.stringify(continuation), { expirationTtl: RESUME_TTL_SECONDS });
+        await writeContinuation(env.KV, body.id, body.token, part + 1, continuation);
         const queue = env.REFRESH_QUEUE as Queue<RefreshMessage> | undefined;
         if (!queue) throw new Error("no REFRESH_QUEUE binding for the document's next part");
         await queue.send({ id: body.id, token: body.token, part: part + 1 }, { contentType: "json" });
@@ -221,29 +223,6 @@ async function noteDeadLetter(kv: KVNamespace, id: string, nowMs: number, fallba
     next_due: new Date(nextDueMs({ nowMs, intervalMinutes: source.interval_minutes, failures })).toISOString(),
   });
   return true;
-}
-
-const ContinuationSchema = z.object({
-  fetchedMs: z.number(),
-  status: z.number().int(),
-  etag: z.string().optional(),
-  lastModified: z.string().optional(),
-  finalUrl: z.string(),
-  movedTo: z.string().optional(),
-  language: z.string().optional(),
-  itemsTotal: z.number().int(),
-  sharedUrls: z.array(z.string()),
-  // The items are the parser's own output, written by this module: checked for shape, not field by field.
-  items: z.array(z.object({ authors: z.array(z.unknown()), categories: z.array(z.unknown()), enclosures: z.array(z.unknown()) }).passthrough()),
-  fingerprints: z.array(z.string()),
-  counts: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), invalid: z.number(), deferred: z.number() }),
-  requests: z.number().int(),
-});
-
-/** The stored continuation of a part, or undefined when it expired (the part then fetches the document again). */
-async function readContinuation(kv: KVNamespace, id: string, token: string, part: number): Promise<Continuation | undefined> {
-  const parsed = ContinuationSchema.safeParse(await kv.get(resumeKey(id, token, part), "json"));
-  return parsed.success ? (parsed.data as Continuation) : undefined;
 }
 
 function describe(error: unknown): string {

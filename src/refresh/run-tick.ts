@@ -4,18 +4,23 @@
  * a parser defect, even a KV error while saving one source's state only affects that source).
  *
  * Budgets (config.ts), so one tick fits the Workers free plan:
- * - sources: the `maxSources` due ones with the oldest `next_due` (never-fetched first);
+ * - sources: the `maxSources` due ones, first those in the middle of a document (a stored part
+ *   waits for them, refresh/resume.ts), then the oldest `next_due` (never-fetched first);
  * - subrequests: a source may need 1 + maxRedirects fetches; one is only started while that many
  *   are left, and what it did not use is given back;
  * - KV operations: the tick's listing, reads and state writes come off `kvOps`; a source's item
- *   writes may use what is left (its changed items beyond it are deferred to the next tick);
+ *   writes may use what is left. Changed items beyond it are stored as the document's next part
+ *   (1 write), which the next tick takes up first (1 read) without fetching or parsing: those
+ *   parts run one at a time, each with everything the tick has left, and the other sources share
+ *   what remains after them. Once a document of this tick did not fit, no further source starts;
  * - wall time: no source is started after `wallMs`; up to `concurrency` fetch at once, while
  *   their store steps run one at a time (two feeds with the same story must not both create it).
  * Sources not reached stay due, and being the oldest, go first next tick.
  *
  * KV operations per tick: ⌈S/1000⌉ lists (S sources) + 1 bulk read of the picked records + 1 taxonomy
  * read; per refreshed source 1 read + 1 write of its state, plus ⌈items/100⌉ bulk article reads and
- * the writes of new or changed articles (ingest.ts). `kvOps` counts the article writers' share too
+ * the writes of new or changed articles (ingest.ts), plus 1 write for a part left and 1 read for
+ * one taken up. Whether a part waits is in the list's metadata: a tick with none costs nothing more. `kvOps` counts the article writers' share too
  * (a source's report is the real count, theirs included), although they spend it in their own
  * invocations: the tick's budget bounds the whole, so the Worker's own share is always within it.
  */
@@ -27,6 +32,7 @@ import type { TaxonomyIndex } from "../tags/resolve";
 import type { ParseFeed } from "../upstream/types";
 import { type RefreshConfig, refreshConfig } from "./config";
 import { type RefreshReport, refreshSource } from "./refresh-source";
+import { hasPendingPart, pendingContinuation } from "./resume";
 import { pickDue } from "./schedule";
 
 export interface TickDeps {
@@ -40,8 +46,10 @@ export interface TickReport {
   /** Sources due at the start of the tick. */
   due: number;
   refreshed: RefreshReport[];
-  /** Due sources left for the next tick, and why the tick stopped early (if it did). */
+  /** Due sources left for the next tick (those left in the middle of a document included), and why the tick stopped early (if it did). */
   left: number;
+  /** Sources whose document did not fit: each continues from a stored part next tick. */
+  continued: number;
   stopped?: "wall_time" | "subrequests" | "kv_ops";
   /** Sources whose refresh failed outside the upstream's control (e.g. a KV error), with the message. */
   errors: { id: string; message: string }[];
@@ -49,13 +57,15 @@ export interface TickReport {
   kvOps: number;
 }
 
-/** KV operations reserved per source for its state: the re-read and the write. */
-const STATE_OPS = 2;
+/** KV operations reserved per source for its state: the re-read and the write, and the write of a part it may leave (refresh/resume.ts). */
+const STATE_OPS = 3;
+/** Taking up a part: its read. */
+const RESUME_READ_OPS = 1;
 
 export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partial<RefreshConfig>): Promise<TickReport> {
   const config = { ...refreshConfig(env), ...override };
   const startedMs = deps.now();
-  const report: TickReport = { started: new Date(startedMs).toISOString(), due: 0, refreshed: [], left: 0, errors: [], subrequests: 0, kvOps: 0 };
+  const report: TickReport = { started: new Date(startedMs).toISOString(), due: 0, refreshed: [], left: 0, continued: 0, errors: [], subrequests: 0, kvOps: 0 };
   let sources: Source[];
   let taxonomy: TaxonomyIndex;
   let taxonomyVersion: string;
@@ -87,21 +97,67 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
   const perSourceRequests = config.maxRedirects + 1;
   let requestsLeft = config.subrequests;
   let kvLeft = config.kvOps - report.kvOps;
-  const queue = [...sources];
-  let pending = queue.length;
+  let pending = sources.length;
   let storeStep: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
     const run = storeStep.then(work, work);
     storeStep = run.catch(() => undefined);
     return run;
   };
+  const stopReason = (): TickReport["stopped"] =>
+    deps.now() - startedMs >= config.wallMs ? "wall_time" : requestsLeft < perSourceRequests ? "subrequests" : kvLeft < STATE_OPS * pending + 1 ? "kv_ops" : undefined;
 
+  /** Refreshes one source with the write budget given; its reservations were taken by the caller. */
+  const refreshOne = async (source: Source, maxWriteOps: number, resuming: boolean): Promise<void> => {
+    let used = 0;
+    try {
+      // Taking up a part costs its read (reserved by the caller); an expired one means a fetch.
+      const resume = resuming ? await pendingContinuation(env.KV, source, startedMs) : undefined;
+      const { report: refreshed } = await refreshSource(
+        { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy, taxonomyVersion, config, now: deps.now, onRequest: () => (used += 1), exclusive },
+        source,
+        { maxWriteOps, ...(resume && { resume }) },
+      );
+      const one = { ...refreshed, kvOps: refreshed.kvOps + (resuming ? RESUME_READ_OPS : 0) };
+      report.refreshed.push(one);
+      if (one.continues) report.continued += 1;
+      kvLeft += Math.max(0, maxWriteOps + STATE_OPS + (resuming ? RESUME_READ_OPS : 0) - one.kvOps);
+    } catch (error) {
+      // Only storage failures get here (refreshSource records upstream failures itself).
+      report.errors.push({ id: source.id, message: describe(error) });
+      console.error("refresh failed", source.id, error);
+    }
+    requestsLeft += perSourceRequests - Math.min(used, perSourceRequests);
+    report.subrequests += used;
+  };
+
+  // First the documents earlier ticks left unfinished, one at a time, each with everything the
+  // tick has left: a source in the middle of a document is finished before another is started.
+  const resuming = sources.filter((s) => hasPendingPart(s, startedMs));
+  const fresh = sources.filter((s) => !hasPendingPart(s, startedMs));
+  for (const [index, source] of resuming.entries()) {
+    // A part that did not finish had everything: the next would start with next to nothing.
+    const stop = report.continued > 0 ? "kv_ops" : stopReason();
+    if (stop !== undefined) {
+      report.stopped ??= stop;
+      break;
+    }
+    pending -= 1;
+    requestsLeft -= perSourceRequests;
+    kvLeft -= STATE_OPS + RESUME_READ_OPS;
+    const maxWriteOps = Math.max(0, kvLeft - (STATE_OPS + RESUME_READ_OPS) * (resuming.length - index - 1));
+    kvLeft -= maxWriteOps;
+    await refreshOne(source, maxWriteOps, true);
+  }
+
+  // Then the others, `concurrency` at a time. Once one of this tick's documents did not fit, no
+  // further source is started: it would only be left half-done too.
+  const queue = report.stopped === undefined && report.continued === 0 ? [...fresh] : [];
   const worker = async (): Promise<void> => {
     for (;;) {
       const source = queue.shift();
       if (source === undefined) return;
-      const stop =
-        deps.now() - startedMs >= config.wallMs ? "wall_time" : requestsLeft < perSourceRequests ? "subrequests" : kvLeft < STATE_OPS * pending + 1 ? "kv_ops" : undefined;
+      const stop = report.continued > 0 ? "kv_ops" : stopReason();
       if (stop !== undefined) {
         report.stopped ??= stop;
         queue.unshift(source);
@@ -114,26 +170,11 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
       // A fair share of what is left for item writes: sources running at once do not starve each other.
       const maxWriteOps = Math.max(0, Math.floor((kvLeft - STATE_OPS * pending) / Math.min(config.concurrency, pending + 1)));
       kvLeft -= maxWriteOps;
-      let used = 0;
-      try {
-        const { report: one } = await refreshSource(
-          { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy, taxonomyVersion, config, now: deps.now, onRequest: () => (used += 1), exclusive },
-          source,
-          { maxWriteOps },
-        );
-        report.refreshed.push(one);
-        kvLeft += Math.max(0, maxWriteOps + STATE_OPS - one.kvOps);
-      } catch (error) {
-        // Only storage failures get here (refreshSource records upstream failures itself).
-        report.errors.push({ id: source.id, message: describe(error) });
-        console.error("refresh failed", source.id, error);
-      }
-      requestsLeft += perSourceRequests - Math.min(used, perSourceRequests);
-      report.subrequests += used;
+      await refreshOne(source, maxWriteOps, false);
     }
   };
   await Promise.all(Array.from({ length: Math.min(config.concurrency, queue.length) }, worker));
-  report.left = report.due - report.refreshed.length - report.errors.length;
+  report.left = report.due - report.refreshed.length - report.errors.length + report.continued;
   report.kvOps = config.kvOps - kvLeft;
   return report;
 }
