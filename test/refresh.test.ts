@@ -416,6 +416,9 @@ describe("cron refresh: budgets", () => {
     expect(starved.resume?.part).toBe(1);
     expect(starved.last_status).toBeUndefined();
     expect(Date.parse(starved.next_due)).toBeLessThanOrEqual(Date.now());
+    // A tick too small for even one item leaves the part as it was, its expiry still running.
+    await tick({ REFRESH_KV_OPS: "10" });
+    expect((await stateOf(source.id)).resume).toEqual(starved.resume);
 
     await tick();
     const done = await stateOf(source.id);

@@ -194,15 +194,22 @@ export async function refreshSource(
         }
         // Validators and fingerprints stay the last whole document's until this one is written
         // whole: a 304 meanwhile must not hide its rest, nor half of it vouch for unseen items.
-        const next = options.resume && source.resume ? { token: source.resume.token, part: source.resume.part + 1 } : { token: crypto.randomUUID(), part: 1 };
-        await writeContinuation(deps.kv, source.id, next.token, next.part, continuation);
-        kvOps += 1;
-        state = {
-          ...stateOf(source),
-          resume: { ...next, url: fetchUrlOf(source), until: new Date(nowMs + RESUME_TTL_SECONDS * 1000).toISOString() },
-          // Due at its own time, not behind everything that fell due meanwhile.
-          next_due: new Date(Math.min(Date.parse(source.next_due) || 0, nowMs)).toISOString(),
-        };
+        const pending = options.resume ? source.resume : undefined;
+        if (pending && processed.rest.length === doc.items.length) {
+          // Not one item further: the same part stays, and its expiry still runs, so a document
+          // that never fits is fetched afresh in the end rather than carried on for ever.
+          state = stateOf(source);
+        } else {
+          const next = pending ? { token: pending.token, part: pending.part + 1 } : { token: crypto.randomUUID(), part: 1 };
+          await writeContinuation(deps.kv, source.id, next.token, next.part, continuation);
+          kvOps += 1;
+          state = {
+            ...stateOf(source),
+            resume: { ...next, url: fetchUrlOf(source), until: new Date(nowMs + RESUME_TTL_SECONDS * 1000).toISOString() },
+            // Due at its own time, not behind everything that fell due meanwhile.
+            next_due: new Date(Math.min(Date.parse(source.next_due) || 0, nowMs)).toISOString(),
+          };
+        }
         report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: state.next_due, continues: true };
       } else {
         state = success(source, nowMs, {
