@@ -12,7 +12,8 @@
  *   writes may use what is left. Changed items beyond it are stored as the document's next part
  *   (1 write), which the next tick takes up first (1 read) without fetching or parsing: those
  *   parts run one at a time, each with everything the tick has left, and the other sources share
- *   what remains after them. Once a document of this tick did not fit, no further source starts;
+ *   what remains after them. Once a document of this tick did not fit, no further source starts,
+ *   and what the shares left unused goes to the parts just stored, one at a time again;
  * - wall time: no source is started after `wallMs`; up to `concurrency` fetch at once, while
  *   their store steps run one at a time (two feeds with the same story must not both create it).
  * Sources not reached stay due, and being the oldest, go first next tick.
@@ -61,6 +62,8 @@ export interface TickReport {
 const STATE_OPS = 3;
 /** Taking up a part: its read. */
 const RESUME_READ_OPS = 1;
+/** A part is not taken up to write less than this: its read and state write would cost as much. */
+const MIN_PART_WRITE_OPS = 10;
 
 export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partial<RefreshConfig>): Promise<TickReport> {
   const config = { ...refreshConfig(env), ...override };
@@ -107,20 +110,26 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
   const stopReason = (): TickReport["stopped"] =>
     deps.now() - startedMs >= config.wallMs ? "wall_time" : requestsLeft < perSourceRequests ? "subrequests" : kvLeft < STATE_OPS * pending + 1 ? "kv_ops" : undefined;
 
-  /** Refreshes one source with the write budget given; its reservations were taken by the caller. */
-  const refreshOne = async (source: Source, maxWriteOps: number, resuming: boolean): Promise<void> => {
+  /** Sources left in the middle of a document by this tick, with their saved records (naming the part). */
+  const continuing = new Map<string, Source>();
+
+  /** Refreshes one source with the write budget given (its reservations were taken by the caller); whether its document continues. */
+  const refreshOne = async (source: Source, maxWriteOps: number, resuming: boolean): Promise<boolean> => {
     let used = 0;
+    let continues = false;
     try {
       // Taking up a part costs its read (reserved by the caller); an expired one means a fetch.
       const resume = resuming ? await pendingContinuation(env.KV, source, startedMs) : undefined;
-      const { report: refreshed } = await refreshSource(
+      const { source: saved, report: refreshed } = await refreshSource(
         { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy, taxonomyVersion, config, now: deps.now, onRequest: () => (used += 1), exclusive },
         source,
         { maxWriteOps, ...(resume && { resume }) },
       );
       const one = { ...refreshed, kvOps: refreshed.kvOps + (resuming ? RESUME_READ_OPS : 0) };
       report.refreshed.push(one);
-      if (one.continues) report.continued += 1;
+      continues = one.continues === true && saved !== null;
+      if (continues && saved) continuing.set(source.id, saved);
+      else continuing.delete(source.id);
       kvLeft += Math.max(0, maxWriteOps + STATE_OPS + (resuming ? RESUME_READ_OPS : 0) - one.kvOps);
     } catch (error) {
       // Only storage failures get here (refreshSource records upstream failures itself).
@@ -129,35 +138,47 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
     }
     requestsLeft += perSourceRequests - Math.min(used, perSourceRequests);
     report.subrequests += used;
+    return continues;
   };
 
-  // First the documents earlier ticks left unfinished, one at a time, each with everything the
-  // tick has left: a source in the middle of a document is finished before another is started.
-  const resuming = sources.filter((s) => hasPendingPart(s, startedMs));
-  const fresh = sources.filter((s) => !hasPendingPart(s, startedMs));
-  for (const [index, source] of resuming.entries()) {
-    // A part that did not finish had everything: the next would start with next to nothing.
-    const stop = report.continued > 0 ? "kv_ops" : stopReason();
-    if (stop !== undefined) {
-      report.stopped ??= stop;
-      break;
+  /**
+   * Takes up stored parts one at a time, each with everything the tick has left but what the
+   * parts after it need to start; stops at the first that does not finish (it had everything).
+   * Whether all finished.
+   */
+  const takeUpParts = async (parts: readonly Source[], notStartedYet: boolean): Promise<boolean> => {
+    for (const [index, source] of parts.entries()) {
+      const stop = stopReason() ?? (kvLeft < STATE_OPS + RESUME_READ_OPS + STATE_OPS * pending + MIN_PART_WRITE_OPS ? "kv_ops" : undefined);
+      if (stop !== undefined) {
+        report.stopped ??= stop;
+        return false;
+      }
+      if (notStartedYet) pending -= 1;
+      requestsLeft -= perSourceRequests;
+      kvLeft -= STATE_OPS + RESUME_READ_OPS;
+      const maxWriteOps = Math.max(0, kvLeft - (STATE_OPS + RESUME_READ_OPS) * (parts.length - index - 1));
+      kvLeft -= maxWriteOps;
+      if (await refreshOne(source, maxWriteOps, true)) {
+        report.stopped ??= "kv_ops";
+        return false;
+      }
     }
-    pending -= 1;
-    requestsLeft -= perSourceRequests;
-    kvLeft -= STATE_OPS + RESUME_READ_OPS;
-    const maxWriteOps = Math.max(0, kvLeft - (STATE_OPS + RESUME_READ_OPS) * (resuming.length - index - 1));
-    kvLeft -= maxWriteOps;
-    await refreshOne(source, maxWriteOps, true);
-  }
+    return true;
+  };
 
-  // Then the others, `concurrency` at a time. Once one of this tick's documents did not fit, no
-  // further source is started: it would only be left half-done too.
-  const queue = report.stopped === undefined && report.continued === 0 ? [...fresh] : [];
+  // First the documents earlier ticks left unfinished: a source in the middle of a document is
+  // finished before another is started.
+  const fresh = sources.filter((s) => !hasPendingPart(s, startedMs));
+  const allFinished = await takeUpParts(sources.filter((s) => hasPendingPart(s, startedMs)), true);
+
+  // Then the others, `concurrency` at a time. Once one of their documents did not fit, no further
+  // source is started: it would only be left half-done too.
+  const queue = allFinished ? [...fresh] : [];
   const worker = async (): Promise<void> => {
     for (;;) {
       const source = queue.shift();
       if (source === undefined) return;
-      const stop = report.continued > 0 ? "kv_ops" : stopReason();
+      const stop = continuing.size > 0 ? "kv_ops" : stopReason();
       if (stop !== undefined) {
         report.stopped ??= stop;
         queue.unshift(source);
@@ -174,7 +195,16 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
     }
   };
   await Promise.all(Array.from({ length: Math.min(config.concurrency, queue.length) }, worker));
-  report.left = report.due - report.refreshed.length - report.errors.length + report.continued;
+
+  // Last, what the shares left unused goes to the parts just stored, in due order: nothing else
+  // starts this tick, so the sources not started need no reservation.
+  if (continuing.size > 0 && allFinished) {
+    pending = 0;
+    await takeUpParts(fresh.flatMap((s) => continuing.get(s.id) ?? []), false);
+  }
+  report.continued = continuing.size;
+  const done = new Set(report.refreshed.map((r) => r.id));
+  report.left = report.due - done.size - report.errors.length + continuing.size;
   report.kvOps = config.kvOps - kvLeft;
   return report;
 }
