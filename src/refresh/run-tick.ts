@@ -21,9 +21,10 @@
  * KV operations per tick: ⌈S/1000⌉ lists (S sources) + 1 bulk read of the picked records + 1 taxonomy
  * read; per refreshed source 1 read + 1 write of its state, plus ⌈items/100⌉ bulk article reads and
  * the writes of new or changed articles (ingest.ts), plus 1 write for a part left and 1 read for
- * one taken up. Whether a part waits is in the list's metadata: a tick with none costs nothing more. `kvOps` counts the article writers' share too
- * (a source's report is the real count, theirs included), although they spend it in their own
- * invocations: the tick's budget bounds the whole, so the Worker's own share is always within it.
+ * one taken up; whether a part waits is in the list's metadata, so a tick with none costs nothing
+ * more. `kvOps` counts the article writers' share too (a source's report is the real count, theirs
+ * included), although they spend it in their own invocations: the tick's budget bounds the whole,
+ * so the Worker's own share is always within it.
  */
 
 import type { Source } from "../domain/source";
