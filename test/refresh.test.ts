@@ -407,19 +407,25 @@ describe("cron refresh: budgets", () => {
     expect((await stateOf(second.id)).last_status).toBe(200);
   });
 
-  it("defers the items a tick's KV budget cannot write, and fetches the whole document again next tick", async () => {
-    const source = await addSource(`/files/podcast.json?t=${uniqueId("kv")}`);
+  it("leaves the items a tick's KV budget cannot write to the next tick, which writes them without fetching again", async () => {
+    const nonce = uniqueId("kv");
+    const source = await addSource(`/files/podcast.json?t=${nonce}`);
     await tick({ REFRESH_KV_OPS: "10" });
     const starved = await stateOf(source.id);
-    expect(starved.last_status).toBe(200);
-    expect(starved.last_counts).toMatchObject({ created: 0, deferred: 2 });
-    expect(starved.etag).toBeUndefined();
+    // The rest waits as a stored part (test/refresh-parts.test.ts); the state stands until the document is whole.
+    expect(starved.resume?.part).toBe(1);
+    expect(starved.last_status).toBeUndefined();
     expect(Date.parse(starved.next_due)).toBeLessThanOrEqual(Date.now());
+    // A tick too small for even one item leaves the part as it was, its expiry still running.
+    await tick({ REFRESH_KV_OPS: "10" });
+    expect((await stateOf(source.id)).resume).toEqual(starved.resume);
 
     await tick();
     const done = await stateOf(source.id);
+    expect(done.resume).toBeUndefined();
     expect(done.last_counts).toMatchObject({ created: 2, deferred: 0 });
     expect(done.etag).toBeDefined();
+    expect(await upstreamLog(nonce)).toHaveLength(1);
   });
 
   it("a source deleted while due is not refreshed", async () => {

@@ -127,6 +127,13 @@ export const SourceSchema = z.object({
    * enqueues or refreshes it. `token` names the refresh holding it.
    */
   claim: z.object({ token: z.string().max(64), until: z.string() }).optional(),
+  /**
+   * A document this source's last refresh could not finish (the invocation's KV budget ran out):
+   * its remaining items wait in `resume:{id}:{token}:{part}` (refresh/resume.ts), and the next
+   * refresh takes them up instead of fetching, until `until` (ISO 8601 UTC). `url` is the address
+   * the document came from: a source fetched from elsewhere since ignores the part.
+   */
+  resume: z.object({ token: z.string().max(64), part: z.number().int().positive(), url: z.string(), until: z.string() }).optional(),
   /** Why the last queued refresh was given up (its message dead-lettered), and when. */
   dead_letter: z.object({ at: z.string(), reason: z.string() }).optional(),
 });

@@ -23,10 +23,13 @@
  * - A document the budget cannot finish continues in a follow-up message: the KV budget, or the
  *   CPU one, `REFRESH_ITEMS_PER_PART` new or changed items per invocation (unchanged ones, skipped
  *   by fingerprint, do not count), so a part of new items fits 10 ms of CPU. The remaining parsed
- *   items are stored under `resume:{id}:{token}:{part}` (one hour) by the first part; each later
- *   part stores its fingerprints and counts there, its items named as the end of that list; the
- *   next part is sent before this message is acked. A crash anywhere in between repeats the part: its items already
- *   written come back `unchanged` (same rev), so nothing is skipped or stored twice.
+ *   items are stored under `resume:{id}:{token}:{part}` (one hour, refresh/resume.ts) by the first
+ *   part; each later part stores its fingerprints and counts there, its items named as the end of
+ *   that list; the next part is sent before this message is acked. A crash anywhere in between
+ *   repeats the part: its items already written come back `unchanged` (same rev), so nothing is
+ *   skipped or stored twice. A first message for a source whose record names a pending part (left
+ *   by a refresh in the Worker's own invocation: a manual one, or the tick before the queue was
+ *   bound) takes that part up instead of fetching (1 read).
  *
  * Dead letters (`recordDeadLetters`, the dead-letter queue's consumer): while the message's claim
  * still holds, the source gets `dead_letter {at, reason}` (shown by GET /api/sources), a failure's
@@ -35,11 +38,11 @@
  */
 import * as z from "zod";
 import { claimSources, finishSourceClaim, renewSourceClaim } from "../store/claims";
-import { resumeKey } from "../store/keys";
 import { getSource, getSources, listDue, putClaimCopy, putSource } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
 import { type RefreshConfig, refreshConfig } from "./config";
-import { type Continuation, type RefreshReport, refreshSource } from "./refresh-source";
+import { type RefreshReport, refreshSource } from "./refresh-source";
+import { pendingContinuation, readContinuation, writeContinuation } from "./resume";
 import type { TickDeps } from "./run-tick";
 import { nextDueMs, pickDue } from "./schedule";
 
@@ -53,8 +56,6 @@ export type RefreshMessage = z.infer<typeof RefreshMessageSchema>;
 
 /** Retries before a message is dead-lettered; wrangler.jsonc's `max_retries` says the same. */
 export const REFRESH_MAX_RETRIES = 3;
-/** A continuation outlives its message by this long at most. */
-const RESUME_TTL_SECONDS = 3600;
 /** KV operations of one consumer invocation (the platform allows 1000), shared by its messages. */
 const CONSUMER_KV_OPS = 900;
 const SEND_BATCH_MAX = 100;
@@ -148,8 +149,9 @@ export async function consumeRefreshBatch(batch: MessageBatch<unknown>, env: Env
         continue;
       }
       const part = body.part ?? 0;
+      // Part 0 takes up a part an earlier refresh in the Worker's own invocation left (refresh/resume.ts), if any.
       const stored = part > 0 ? await readContinuation(env.KV, body.id, body.token, part) : undefined;
-      const resume = stored?.continuation;
+      const resume = part > 0 ? stored?.continuation : await pendingContinuation(env.KV, source, deps.now());
       taxonomy ??= await loadTaxonomy(env.KV);
       const { report: one, continuation } = await refreshSource(
         { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy: taxonomy.index, taxonomyVersion: taxonomy.etag, config, now: deps.now },
@@ -228,62 +230,6 @@ async function noteDeadLetter(env: Env, id: string, nowMs: number, fallbackReaso
     consecutive_failures: failures,
     next_due: new Date(nextDueMs({ nowMs, intervalMinutes: source.interval_minutes, failures })).toISOString(),
   });
-}
-
-const ContinuationSchema = z.object({
-  fetchedMs: z.number(),
-  status: z.number().int(),
-  etag: z.string().optional(),
-  lastModified: z.string().optional(),
-  finalUrl: z.string(),
-  movedTo: z.string().optional(),
-  language: z.string().optional(),
-  itemsTotal: z.number().int(),
-  sharedUrls: z.array(z.string()),
-  // The items are the parser's own output, written by this module: checked for shape, not field by field.
-  items: z.array(z.object({ authors: z.array(z.unknown()), categories: z.array(z.unknown()), enclosures: z.array(z.unknown()) }).passthrough()),
-  fingerprints: z.array(z.string()),
-  counts: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), invalid: z.number(), deferred: z.number() }),
-  requests: z.number().int(),
-});
-
-/** Where a stored continuation's items are: the record of `part`, which holds `total` of them. */
-export interface StoredItems {
-  part: number;
-  total: number;
-}
-
-/** A part's record whose items are the end of an earlier part's: `skip` of that record's items are done. */
-const ItemsInSchema = z.object({ part: z.number().int().positive().max(1000), skip: z.number().int().nonnegative() });
-
-const StoredContinuationSchema = ContinuationSchema.extend({ itemsIn: ItemsInSchema.optional() });
-
-/**
- * Stores what part `part` of a document takes up (read back by `readContinuation`). The first
- * continuation holds the items left; a later one, whose items are the end of that list (`items`:
- * where the list is), names the record and how many of its items are done, so a part writes its
- * fingerprints and counts, not the document's remaining items again (500 KB of JSON for the 190
- * items of a 5 MB feed: more CPU than the part's own items).
- */
-export async function writeContinuation(kv: KVNamespace, id: string, token: string, part: number, continuation: Continuation, items?: StoredItems): Promise<void> {
-  const value = items && items.part < part ? { ...continuation, items: [], itemsIn: { part: items.part, skip: items.total - continuation.items.length } } : continuation;
-  await kv.put(resumeKey(id, token, part), JSON.stringify(value), { expirationTtl: RESUME_TTL_SECONDS });
-}
-
-/**
- * The stored continuation of a part and where its items are, or undefined when it (or the record
- * holding its items) expired: the part then fetches the document again.
- */
-export async function readContinuation(kv: KVNamespace, id: string, token: string, part: number): Promise<{ continuation: Continuation; items: StoredItems } | undefined> {
-  const parsed = StoredContinuationSchema.safeParse(await kv.get(resumeKey(id, token, part), "json"));
-  if (!parsed.success) return undefined;
-  const { itemsIn, ...record } = parsed.data;
-  if (itemsIn === undefined) return { continuation: record as Continuation, items: { part, total: record.items.length } };
-  if (itemsIn.part >= part) return undefined;
-  const holder = ContinuationSchema.safeParse(await kv.get(resumeKey(id, token, itemsIn.part), "json"));
-  if (!holder.success || itemsIn.skip > holder.data.items.length) return undefined;
-  const items = holder.data.items.slice(itemsIn.skip) as Continuation["items"];
-  return { continuation: { ...(record as Continuation), items }, items: { part: itemsIn.part, total: holder.data.items.length } };
 }
 
 /** The wait before a failed message's next attempt: `retrySeconds`, doubling per attempt, at most 10 minutes. */

@@ -9,12 +9,14 @@
  * - success (200 parsed, or 304): failures reset, next due after the interval, ETag/Last-Modified
  *   kept from the 200 (a 304 keeps the stored ones);
  * - a 200 whose changed items did not all fit the KV budget, or (with `maxNewItems`) the part's
- *   bound on new items: with `allowContinuation` (the queue consumer) nothing is saved on the source yet, and the result carries a `continuation` — the
- *   parsed items not yet processed, the document's validators and the fingerprints so far — which
- *   a follow-up refresh (`resume`) takes up without fetching or parsing again; the last part saves
- *   the state as for a whole document. Without it (the in-tick path) the validators are dropped
- *   and the source is due again at once, so the next tick fetches the whole document again and
- *   writes the rest (the items already written are `unchanged` then: reads only);
+ *   bound on new items: the rest of the document becomes a `Continuation` — the parsed items not
+ *   yet processed, the document's validators and the fingerprints so far — which a follow-up
+ *   refresh (`resume`) takes up without fetching or parsing again; the last part saves the state
+ *   as for a whole document. With `allowContinuation` (the queue consumer) it is returned and
+ *   nothing is saved on the source yet. Without it (the cron tick, a manual refresh) it is stored
+ *   here (refresh/resume.ts, 1 write) and the source records the pending part (`resume`) and keeps
+ *   everything else: its validators and fingerprints (the last whole document's), and its due time
+ *   (at the latest now), so the next tick takes the part up first;
  * - failure: failures + 1, next due backed off (schedule.ts), Retry-After honoured, validators kept;
  * - a chain of permanent redirects (301/308) ending in success: `final_url` is fetched from then on.
  * The record is written only if the source still exists (re-read first): a source deleted while
@@ -36,6 +38,7 @@ import { type FetchResult, fetchUpstream } from "./fetch-upstream";
 import { mapItem, sharedLinks } from "./map-item";
 import type { BlockMatcher } from "../domain/block";
 import { loadBlocks } from "../store/blocks";
+import { RESUME_TTL_SECONDS, writeContinuation } from "./resume";
 import { nextDueMs } from "./schedule";
 import { hasRetention, retentionVerdict } from "../domain/retention";
 import { rulesOf } from "../store/retention";
@@ -82,6 +85,8 @@ export interface RefreshReport {
   final_url?: string;
   /** The document continues in a follow-up refresh (its remaining items were not processed yet). */
   continues?: boolean;
+  /** A part stored by an earlier refresh was taken up: nothing was fetched or parsed. */
+  resumed?: boolean;
 }
 
 /** A document refreshed in parts: what the next part needs (stored by refresh/resume.ts). */
@@ -142,6 +147,7 @@ type RefreshState = Pick<
   | "final_url"
   | "item_fingerprints"
   | "daily_created"
+  | "resume"
 >;
 
 export async function refreshSource(
@@ -170,7 +176,7 @@ export async function refreshSource(
     }
   }
   const nowMs = deps.now();
-  const base = { id: source.id, url: fetchUrlOf(source), requests: result.requests };
+  const base = { id: source.id, url: fetchUrlOf(source), requests: result.requests, ...(result.kind === "resumed" && { resumed: true }) };
 
   let state: RefreshState;
   let report: RefreshReport;
@@ -195,25 +201,44 @@ export async function refreshSource(
       kvOps += processed.kvOps;
       const counts = processed.counts;
       const complete = processed.rest.length === 0;
-      if (!complete && options.allowContinuation) {
+      if (!complete) {
         const continuation: Continuation = { ...doc, items: processed.rest, fingerprints: processed.fingerprints, counts, requests: doc.requests + result.requests };
-        report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: source.next_due, continues: true };
-        return { source, report, continuation };
+        if (options.allowContinuation) {
+          report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: source.next_due, continues: true };
+          return { source, report, continuation };
+        }
+        // Validators and fingerprints stay the last whole document's until this one is written
+        // whole: a 304 meanwhile must not hide its rest, nor half of it vouch for unseen items.
+        const pending = options.resume ? source.resume : undefined;
+        if (pending && processed.rest.length === doc.items.length) {
+          // Not one item further: the same part stays, and its expiry still runs, so a document
+          // that never fits is fetched afresh in the end rather than carried on for ever.
+          state = stateOf(source);
+        } else {
+          const next = pending ? { token: pending.token, part: pending.part + 1 } : { token: crypto.randomUUID(), part: 1 };
+          await writeContinuation(deps.kv, source.id, next.token, next.part, continuation);
+          kvOps += 1;
+          state = {
+            ...stateOf(source),
+            resume: { ...next, url: fetchUrlOf(source), until: new Date(nowMs + RESUME_TTL_SECONDS * 1000).toISOString() },
+            // Due at its own time, not behind everything that fell due meanwhile.
+            next_due: new Date(Math.min(Date.parse(source.next_due) || 0, nowMs)).toISOString(),
+          };
+        }
+        report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: state.next_due, continues: true };
+      } else {
+        state = success(source, nowMs, {
+          last_status: doc.status,
+          etag: doc.etag,
+          last_modified: doc.lastModified,
+          items_seen: doc.itemsTotal,
+          last_counts: counts,
+          item_fingerprints: processed.fingerprints,
+          daily_created: tallyDaily(source.daily_created, nowMs, processed.counts.created),
+          ...(doc.movedTo !== undefined && { final_url: doc.movedTo }),
+        });
+        report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: state.next_due };
       }
-      state = success(source, nowMs, {
-        last_status: doc.status,
-        // Validators only when everything was written: otherwise a 304 would hide the rest for good.
-        etag: complete ? doc.etag : undefined,
-        last_modified: complete ? doc.lastModified : undefined,
-        items_seen: doc.itemsTotal,
-        last_counts: counts,
-        // Only a document written whole may vouch for its items next time.
-        item_fingerprints: complete ? processed.fingerprints : undefined,
-        daily_created: tallyDaily(source.daily_created, nowMs, processed.counts.created),
-        ...(doc.movedTo !== undefined && { final_url: doc.movedTo }),
-        ...(!complete && { next_due: new Date(nowMs).toISOString() }),
-      });
-      report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: state.next_due };
     }
   }
   if (state.final_url !== undefined && state.final_url !== source.final_url) report.final_url = state.final_url;
@@ -390,6 +415,8 @@ function success(source: Source, nowMs: number, changes: Partial<RefreshState>):
     last_success: nowIso,
     consecutive_failures: 0,
     next_due: new Date(nextDueMs({ nowMs, intervalMinutes: source.interval_minutes, failures: 0 })).toISOString(),
+    // Whatever part was pending is done with (or was not taken up, and this refresh fetched afresh).
+    resume: undefined,
     ...changes,
   };
 }
@@ -403,13 +430,14 @@ function failure(source: Source, nowMs: number, status: number | string, message
     last_error: message,
     consecutive_failures: failures,
     next_due: new Date(nextDueMs({ nowMs, intervalMinutes: source.interval_minutes, failures, retryAtMs })).toISOString(),
+    resume: undefined,
   };
 }
 
 function stateOf(source: Source): RefreshState {
-  const { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints, daily_created } =
+  const { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints, daily_created, resume } =
     source;
-  return { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints, daily_created };
+  return { etag, last_modified, last_fetch, last_status, last_error, last_success, consecutive_failures, next_due, items_seen, last_counts, final_url, item_fingerprints, daily_created, resume };
 }
 
 /**

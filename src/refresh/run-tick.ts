@@ -4,11 +4,16 @@
  * a parser defect, even a KV error while saving one source's state only affects that source).
  *
  * Budgets (config.ts), so one tick fits the Workers free plan:
- * - sources: the `maxSources` due ones with the oldest `next_due` (never-fetched first);
+ * - sources: the `maxSources` due ones, first those in the middle of a document (a stored part
+ *   waits for them, refresh/resume.ts), then the oldest `next_due` (never-fetched first);
  * - subrequests: a source may need 1 + maxRedirects fetches; one is only started while that many
  *   are left, and what it did not use is given back;
  * - KV operations: the tick's listing, reads and state writes come off `kvOps`; a source's item
- *   writes may use what is left (its changed items beyond it are deferred to the next tick);
+ *   writes may use what is left. Changed items beyond it are stored as the document's next part
+ *   (1 write), which the next tick takes up first (1 read) without fetching or parsing: those
+ *   parts run one at a time, each with everything the tick has left, and the other sources share
+ *   what remains after them. Once a document of this tick did not fit, no further source starts,
+ *   and what the shares left unused goes to the parts just stored, one at a time again;
  * - wall time: no source is started after `wallMs`; up to `concurrency` fetch at once, while
  *   their store steps run one at a time (two feeds with the same story must not both create it).
  * Sources not reached stay due, and being the oldest, go first next tick.
@@ -19,9 +24,11 @@
  *
  * KV operations per tick: ⌈S/1000⌉ lists (S sources) + 1 bulk read of the picked records + 1 taxonomy
  * read; per refreshed source 1 read + 1 write of its state, plus ⌈items/100⌉ bulk article reads and
- * the writes of new or changed articles (ingest.ts). `kvOps` counts the article writers' share too
- * (a source's report is the real count, theirs included), although they spend it in their own
- * invocations: the tick's budget bounds the whole, so the Worker's own share is always within it.
+ * the writes of new or changed articles (ingest.ts), plus 1 write for a part left and 1 read for
+ * one taken up; whether a part waits is in the list's metadata, so a tick with none costs nothing
+ * more. `kvOps` counts the article writers' share too (a source's report is the real count, theirs
+ * included), although they spend it in their own invocations: the tick's budget bounds the whole,
+ * so the Worker's own share is always within it.
  */
 
 import type { Source } from "../domain/source";
@@ -32,6 +39,7 @@ import type { TaxonomyIndex } from "../tags/resolve";
 import type { ParseFeed } from "../upstream/types";
 import { type RefreshConfig, refreshConfig } from "./config";
 import { type RefreshReport, refreshSource } from "./refresh-source";
+import { hasPendingPart, pendingContinuation } from "./resume";
 import { pickDue } from "./schedule";
 
 export interface TickDeps {
@@ -45,8 +53,10 @@ export interface TickReport {
   /** Sources due at the start of the tick. */
   due: number;
   refreshed: RefreshReport[];
-  /** Due sources left for the next tick, and why the tick stopped early (if it did). */
+  /** Due sources left for the next tick (those left in the middle of a document included), and why the tick stopped early (if it did). */
   left: number;
+  /** Sources whose document did not fit: each continues from a stored part next tick. */
+  continued: number;
   stopped?: "wall_time" | "subrequests" | "kv_ops";
   /** Sources whose refresh failed outside the upstream's control (e.g. a KV error), with the message. */
   errors: { id: string; message: string }[];
@@ -54,13 +64,17 @@ export interface TickReport {
   kvOps: number;
 }
 
-/** KV operations reserved per source for its state: the re-read and the write. */
-const STATE_OPS = 2;
+/** KV operations reserved per source for its state: the re-read and the write, and the write of a part it may leave (refresh/resume.ts). */
+const STATE_OPS = 3;
+/** Taking up a part: its read. */
+const RESUME_READ_OPS = 1;
+/** A part is not taken up to write less than this: its read and state write would cost as much. */
+const MIN_PART_WRITE_OPS = 10;
 
 export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partial<RefreshConfig>): Promise<TickReport> {
   const config = { ...refreshConfig(env), ...override };
   const startedMs = deps.now();
-  const report: TickReport = { started: new Date(startedMs).toISOString(), due: 0, refreshed: [], left: 0, errors: [], subrequests: 0, kvOps: 0 };
+  const report: TickReport = { started: new Date(startedMs).toISOString(), due: 0, refreshed: [], left: 0, continued: 0, errors: [], subrequests: 0, kvOps: 0 };
   let sources: Source[];
   let tokens: Map<string, string>;
   let taxonomy: TaxonomyIndex;
@@ -98,21 +112,85 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
   const perSourceRequests = config.maxRedirects + 1;
   let requestsLeft = config.subrequests;
   let kvLeft = config.kvOps - report.kvOps;
-  const queue = [...sources];
-  let pending = queue.length;
+  let pending = sources.length;
   let storeStep: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
     const run = storeStep.then(work, work);
     storeStep = run.catch(() => undefined);
     return run;
   };
+  const stopReason = (): TickReport["stopped"] =>
+    deps.now() - startedMs >= config.wallMs ? "wall_time" : requestsLeft < perSourceRequests ? "subrequests" : kvLeft < STATE_OPS * pending + 1 ? "kv_ops" : undefined;
 
+  /** Sources left in the middle of a document by this tick, with their saved records (naming the part). */
+  const continuing = new Map<string, Source>();
+
+  /** Refreshes one source with the write budget given (its reservations were taken by the caller); whether its document continues. */
+  const refreshOne = async (source: Source, maxWriteOps: number, resuming: boolean): Promise<boolean> => {
+    let used = 0;
+    let continues = false;
+    try {
+      // Taking up a part costs its read (reserved by the caller); an expired one means a fetch.
+      const resume = resuming ? await pendingContinuation(env.KV, source, startedMs) : undefined;
+      const { source: saved, report: refreshed } = await refreshSource(
+        { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy, taxonomyVersion, config, now: deps.now, onRequest: () => (used += 1), exclusive },
+        source,
+        { maxWriteOps, claimToken: tokens.get(source.id), ...(resume && { resume }) },
+      );
+      const one = { ...refreshed, kvOps: refreshed.kvOps + (resuming ? RESUME_READ_OPS : 0) };
+      report.refreshed.push(one);
+      continues = one.continues === true && saved !== null;
+      if (continues && saved) continuing.set(source.id, saved);
+      else continuing.delete(source.id);
+      kvLeft += Math.max(0, maxWriteOps + STATE_OPS + (resuming ? RESUME_READ_OPS : 0) - one.kvOps);
+    } catch (error) {
+      // Only storage failures get here (refreshSource records upstream failures itself).
+      report.errors.push({ id: source.id, message: describe(error) });
+      console.error("refresh failed", source.id, error);
+    }
+    requestsLeft += perSourceRequests - Math.min(used, perSourceRequests);
+    report.subrequests += used;
+    return continues;
+  };
+
+  /**
+   * Takes up stored parts one at a time, each with everything the tick has left but what the
+   * parts after it need to start; stops at the first that does not finish (it had everything).
+   * Whether all finished.
+   */
+  const takeUpParts = async (parts: readonly Source[], notStartedYet: boolean): Promise<boolean> => {
+    for (const [index, source] of parts.entries()) {
+      const stop = stopReason() ?? (kvLeft < STATE_OPS + RESUME_READ_OPS + STATE_OPS * pending + MIN_PART_WRITE_OPS ? "kv_ops" : undefined);
+      if (stop !== undefined) {
+        report.stopped ??= stop;
+        return false;
+      }
+      if (notStartedYet) pending -= 1;
+      requestsLeft -= perSourceRequests;
+      kvLeft -= STATE_OPS + RESUME_READ_OPS;
+      const maxWriteOps = Math.max(0, kvLeft - (STATE_OPS + RESUME_READ_OPS) * (parts.length - index - 1));
+      kvLeft -= maxWriteOps;
+      if (await refreshOne(source, maxWriteOps, true)) {
+        report.stopped ??= "kv_ops";
+        return false;
+      }
+    }
+    return true;
+  };
+
+  // First the documents earlier ticks left unfinished: a source in the middle of a document is
+  // finished before another is started.
+  const fresh = sources.filter((s) => !hasPendingPart(s, startedMs));
+  const allFinished = await takeUpParts(sources.filter((s) => hasPendingPart(s, startedMs)), true);
+
+  // Then the others, `concurrency` at a time. Once one of their documents did not fit, no further
+  // source is started: it would only be left half-done too.
+  const queue = allFinished ? [...fresh] : [];
   const worker = async (): Promise<void> => {
     for (;;) {
       const source = queue.shift();
       if (source === undefined) return;
-      const stop =
-        deps.now() - startedMs >= config.wallMs ? "wall_time" : requestsLeft < perSourceRequests ? "subrequests" : kvLeft < STATE_OPS * pending + 1 ? "kv_ops" : undefined;
+      const stop = continuing.size > 0 ? "kv_ops" : stopReason();
       if (stop !== undefined) {
         report.stopped ??= stop;
         queue.unshift(source);
@@ -125,30 +203,27 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
       // A fair share of what is left for item writes: sources running at once do not starve each other.
       const maxWriteOps = Math.max(0, Math.floor((kvLeft - STATE_OPS * pending) / Math.min(config.concurrency, pending + 1)));
       kvLeft -= maxWriteOps;
-      let used = 0;
-      try {
-        const { report: one } = await refreshSource(
-          { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy, taxonomyVersion, config, now: deps.now, onRequest: () => (used += 1), exclusive },
-          source,
-          { maxWriteOps, claimToken: tokens.get(source.id) },
-        );
-        report.refreshed.push(one);
-        kvLeft += Math.max(0, maxWriteOps + STATE_OPS - one.kvOps);
-      } catch (error) {
-        // Only storage failures get here (refreshSource records upstream failures itself).
-        report.errors.push({ id: source.id, message: describe(error) });
-        console.error("refresh failed", source.id, error);
-      }
-      requestsLeft += perSourceRequests - Math.min(used, perSourceRequests);
-      report.subrequests += used;
+      await refreshOne(source, maxWriteOps, false);
     }
   };
   await Promise.all(Array.from({ length: Math.min(config.concurrency, queue.length) }, worker));
+
+  // Last, what the shares left unused goes to the parts just stored, in due order: nothing else
+  // starts this tick, so the sources not started need no reservation. Their first part's state
+  // write released their claims: they are claimed again (one call per shard, no KV operation).
+  if (continuing.size > 0 && allFinished) {
+    pending = 0;
+    const again = fresh.flatMap((s) => continuing.get(s.id) ?? []);
+    const reclaimed = await claimSources(env.ARTICLE_WRITER, again.map((s) => ({ id: s.id, token: crypto.randomUUID() })), deps.now()).catch(() => undefined);
+    for (const [id, token] of reclaimed?.granted ?? []) tokens.set(id, token);
+    await takeUpParts(again.filter((s) => reclaimed?.granted.has(s.id)), false);
+  }
+  report.continued = continuing.size;
+  const done = new Set(report.refreshed.map((r) => r.id));
   // Claimed but not refreshed (a budget stopped the tick, or storage failed): free for the next refresh now.
-  const refreshed = new Set(report.refreshed.map((r) => r.id));
-  const unfinished = sources.filter((s) => !refreshed.has(s.id)).map((s) => ({ id: s.id, token: tokens.get(s.id) ?? "" }));
+  const unfinished = sources.filter((s) => !done.has(s.id)).map((s) => ({ id: s.id, token: tokens.get(s.id) ?? "" }));
   if (unfinished.length > 0) await releaseSourceClaims(env.ARTICLE_WRITER, unfinished).catch((error: unknown) => console.error("releasing claims failed; they expire", error));
-  report.left = report.due - report.refreshed.length - report.errors.length;
+  report.left = report.due - done.size - report.errors.length + continuing.size;
   report.kvOps = config.kvOps - kvLeft;
   return report;
 }

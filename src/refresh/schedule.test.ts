@@ -59,4 +59,18 @@ describe("pickDue", () => {
     expect(picked.map((c) => c.id)).toEqual(["s-b", "s-c", "s-e"]);
     expect(pickDue([{ id: "x", dueMs: NOW }], NOW, 0)).toEqual([]);
   });
+
+  it("takes sources in the middle of a document first, unless their part has expired", () => {
+    const picked = pickDue(
+      [
+        { id: "s-a", dueMs: 0 },
+        { id: "s-b", dueMs: NOW - 5, resumeUntilMs: NOW + 10 * MIN },
+        { id: "s-c", dueMs: NOW - 10, resumeUntilMs: NOW },
+        { id: "s-d", dueMs: NOW - 20, resumeUntilMs: NOW + MIN },
+      ],
+      NOW,
+      3,
+    );
+    expect(picked.map((c) => c.id)).toEqual(["s-d", "s-b", "s-a"]);
+  });
 });

@@ -7,8 +7,9 @@
  * - A `Retry-After` (RFC 9110 §10.2.3, on 429 and 503, and on any failure that sends one) moves
  *   the next fetch to at least that time, capped at 7 days so a hostile header cannot retire a
  *   source for ever.
- * - `pickDue`: the due sources, oldest `next_due` first (ties by id, for determinism), at most
- *   `limit`; the rest wait for the next tick, still the oldest.
+ * - `pickDue`: the due sources, those in the middle of a document first (a part of it waits,
+ *   refresh/resume.ts: finished before others are started), then oldest `next_due` first (ties by
+ *   id, for determinism), at most `limit`; the rest wait for the next tick, still the oldest.
  */
 
 export const MAX_BACKOFF_MS = 24 * 3600 * 1000;
@@ -54,11 +55,14 @@ export interface DueCandidate {
   id: string;
   /** Epoch ms the source is due at; 0 for one with no recorded schedule. */
   dueMs: number;
+  /** Epoch ms until which a part of a document waits for the source; absent or 0: none. */
+  resumeUntilMs?: number;
 }
 
 export function pickDue<T extends DueCandidate>(candidates: readonly T[], nowMs: number, limit: number): T[] {
+  const resuming = (c: T): number => ((c.resumeUntilMs ?? 0) > nowMs ? 0 : 1);
   return candidates
     .filter((c) => c.dueMs <= nowMs)
-    .sort((a, b) => a.dueMs - b.dueMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .sort((a, b) => resuming(a) - resuming(b) || a.dueMs - b.dueMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, Math.max(0, limit));
 }

@@ -12,7 +12,9 @@
  *   GET    /api/sources/opml          every source as an OPML 2.0 subscription list
  *   DELETE /api/sources/{id}          remove it (its articles stay)
  *   POST   /api/sources/{id}/refresh  refresh now, whatever its schedule → {source, refresh}; 409 with
- *                                     Retry-After while another refresh holds its claim (store/claims.ts)
+ *                                     Retry-After while another refresh holds its claim (store/claims.ts);
+ *                                     a document an earlier refresh left unfinished is taken up
+ *                                     where it stopped instead (`refresh.resumed`, no fetch)
  *   POST   /api/sources/opml          import an OPML subscription list (text/x-opml, application/xml,
  *                                     text/xml) → counts {created, existing, invalid} and, per
  *                                     outline with an xmlUrl, {path, url, title, status, id | reason}
@@ -29,6 +31,7 @@ import { ApiError, invalidFields } from "../http/errors";
 import { allowPrivateSources, refreshConfig } from "../refresh/config";
 import { parseOpml } from "../refresh/opml";
 import { refreshSource } from "../refresh/refresh-source";
+import { pendingContinuation } from "../refresh/resume";
 import { checkSourceUrl } from "../refresh/url-safety";
 import { claimSources, releaseSourceClaims } from "../store/claims";
 import { deleteSource, getSource, getSources, listSources, putClaimCopy, putSource } from "../store/sources";
@@ -178,10 +181,13 @@ sourceRoutes.post("/:id/refresh", async (c) => {
     // The claim's copy: the cron's list skips the source, and GET /api/sources shows the claim.
     const source = await putClaimCopy(c.env.KV, current, token, claims.untilMs);
     const { index, etag } = await loadTaxonomy(c.env.KV);
+    // A document an earlier refresh could not finish is finished first (no fetch): fetching afresh
+    // would drop its items that have left the feed since.
+    const resume = await pendingContinuation(c.env.KV, source, nowMs);
     const { source: after, report } = await refreshSource(
       { kv: c.env.KV, writers: c.env.ARTICLE_WRITER, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, taxonomyVersion: etag, config: refreshConfig(c.env), now: Date.now },
       source,
-      { maxWriteOps: REFRESH_NOW_WRITE_OPS, claimToken: token },
+      { maxWriteOps: REFRESH_NOW_WRITE_OPS, claimToken: token, ...(resume && { resume }) },
     );
     return c.json({ source: after, refresh: report });
   } catch (error) {

@@ -17,6 +17,9 @@
  * its metadata, written by `putClaimCopy`, so the cron skips it from the list alone and GET
  * /api/sources shows it. The copy only filters and informs; whether a refresh may run, and whether
  * its state lands, the claims decide (a copy may lag: KV shows a write elsewhere within a minute).
+ *
+ * A source in the middle of a document (refresh/resume.ts) carries `r` (until when its next part
+ * waits, unix ms) in its metadata the same way, so the tick finds those without reading a record.
  */
 import { type Source, SourceSchema } from "../domain/source";
 import { SOURCE_PREFIX, sourceKey } from "./keys";
@@ -31,6 +34,8 @@ export interface SourceListMeta {
   k?: number;
   /** retention.max_count, when the source has one. */
   n?: number;
+  /** resume.until, unix ms, while a document part waits (refresh/resume.ts): the tick takes those first. */
+  r?: number;
 }
 
 const BULK_GET_MAX = 100;
@@ -57,11 +62,13 @@ export async function putSource(kv: KVNamespace, source: Source): Promise<void> 
   const claimedUntil = source.claim === undefined ? NaN : Date.parse(source.claim.until);
   const keep = source.retention?.max_age_days;
   const count = source.retention?.max_count;
+  const resumeUntil = source.resume === undefined ? NaN : Date.parse(source.resume.until);
   const meta: SourceListMeta = {
     d: Date.parse(source.next_due) || 0,
     ...(Number.isFinite(claimedUntil) && { c: claimedUntil }),
     ...(typeof keep === "number" && { k: keep }),
     ...(typeof count === "number" && { n: count }),
+    ...(Number.isFinite(resumeUntil) && { r: resumeUntil }),
   };
   await kv.put(sourceKey(source.id), JSON.stringify(source), { metadata: meta });
 }
@@ -81,20 +88,31 @@ export async function deleteSource(kv: KVNamespace, id: string): Promise<boolean
   return true;
 }
 
+/** A source as its key's metadata describes it; 0 for a time the metadata does not carry. */
+export interface DueEntry {
+  id: string;
+  dueMs: number;
+  claimedUntilMs: number;
+  /** Until when a document part waits for this source (0: none). */
+  resumeUntilMs: number;
+}
+
 /** Every source id with its due time, from the key list alone (follows the cursor through short pages). */
-export async function listDue(kv: KVNamespace): Promise<{ id: string; dueMs: number; claimedUntilMs: number }[]> {
-  const due: { id: string; dueMs: number; claimedUntilMs: number }[] = [];
+export async function listDue(kv: KVNamespace): Promise<DueEntry[]> {
+  const due: DueEntry[] = [];
   let cursor: string | undefined;
   for (;;) {
     const page = await kv.list<SourceListMeta>({ prefix: SOURCE_PREFIX, cursor });
     for (const key of page.keys) {
       const d = key.metadata?.d;
       const c = key.metadata?.c;
+      const r = key.metadata?.r;
       // A key without metadata (written by hand, or by an older version) is due now.
       due.push({
         id: key.name.slice(SOURCE_PREFIX.length),
         dueMs: typeof d === "number" && Number.isFinite(d) ? d : 0,
         claimedUntilMs: typeof c === "number" && Number.isFinite(c) ? c : 0,
+        resumeUntilMs: typeof r === "number" && Number.isFinite(r) ? r : 0,
       });
     }
     if (page.list_complete) return due;
