@@ -14,6 +14,7 @@ import { deriveArticleId } from "../src/ingest/ids";
 import type { RefreshMessage } from "../src/refresh/queue";
 import { type TickReport, runRefreshTick } from "../src/refresh/run-tick";
 import { getArticles } from "../src/store/articles";
+import { claimSources } from "../src/store/claims";
 import { resumeKey } from "../src/store/keys";
 import { getSource, listDue, putSource } from "../src/store/sources";
 import { parseFeed } from "../src/upstream/parse";
@@ -200,12 +201,15 @@ describe("a pending part met by another refresh", () => {
     const added = await addSource(`/items/40?t=${run}`);
     expect((await tick(SMALL_TICK)).continued).toBe(1);
     const token = crypto.randomUUID();
+    // Claimed as the producer claims (store/claims.ts), with the claim's copy on the record.
+    expect((await claimSources(env.ARTICLE_WRITER, [{ id: added.id, token }], Date.now())).granted.get(added.id)).toBe(token);
     await putSource(env.KV, { ...(await record(added.id)), claim: { token, until: new Date(Date.now() + 60_000).toISOString() } });
     const sent: RefreshMessage[] = [];
     const queue = { send: async (body: RefreshMessage) => void sent.push(body) } as unknown as Queue;
     const batch = createMessageBatch<RefreshMessage>("tagfeed-refresh", [{ id: "m-0", timestamp: Date.now(), attempts: 1, body: { id: added.id, token } }]);
     const ctx = createExecutionContext();
-    await worker.queue(batch as MessageBatch<unknown>, { ...env, REFRESH_QUEUE: queue } as Cloudflare.Env, ctx);
+    // Parts of any size: this test is about taking the tick's part up, not the queue's own parts.
+    await worker.queue(batch as MessageBatch<unknown>, { ...env, REFRESH_QUEUE: queue, REFRESH_ITEMS_PER_PART: "200" } as Cloudflare.Env, ctx);
     expect((await getQueueResult(batch, ctx)).retryMessages).toHaveLength(0);
     expect(sent).toHaveLength(0);
     expect(await fetches(run)).toBe(1);

@@ -217,6 +217,9 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
     const reclaimed = await claimSources(env.ARTICLE_WRITER, again.map((s) => ({ id: s.id, token: crypto.randomUUID() })), deps.now()).catch(() => undefined);
     for (const [id, token] of reclaimed?.granted ?? []) tokens.set(id, token);
     await takeUpParts(again.filter((s) => reclaimed?.granted.has(s.id)), false);
+    // A part's state write released its claim; those the budget did not reach are released here.
+    const notReached = [...(reclaimed?.granted ?? [])].map(([id, token]) => ({ id, token }));
+    if (notReached.length > 0) await releaseSourceClaims(env.ARTICLE_WRITER, notReached).catch((error: unknown) => console.error("releasing claims failed; they expire", error));
   }
   report.continued = continuing.size;
   const done = new Set(report.refreshed.map((r) => r.id));
