@@ -13,6 +13,7 @@ import { app } from "./app";
 import { type DeliveryJob, WEBSUB_QUEUE_NAME, consumeDeliveries, webSubHub } from "./hub/deliver";
 import { type RefreshMessage, consumeRefreshBatch, enqueueDue, recordDeadLetters } from "./refresh/queue";
 import { runRefreshTick } from "./refresh/run-tick";
+import { listDue } from "./store/sources";
 import { archiveSize, sealArchives } from "./store/archives";
 import { articleStore, sweepArticleWriters } from "./store/articles";
 import { type KvCounts, guardKv, newKvCounts } from "./store/guard";
@@ -41,14 +42,18 @@ export default {
     const tick = (async () => {
       let used: number;
       const queue = refreshQueue(env);
+      const guarded = { ...env, KV: guardKv(env.KV, kv) };
+      // One list of the sources serves the tick: the due ones for the refresh, the rules for retention.
+      // (Should it fail, the refresh lists again and reports why.)
+      const listed = await listDue(guarded.KV).catch(() => undefined);
       if (queue) {
-        const report = await enqueueDue({ ...env, KV: guardKv(env.KV, kv) }, queue, Date.now());
+        const report = await enqueueDue(guarded, queue, Date.now(), undefined, listed);
         console.log(JSON.stringify({ event: "refresh_enqueue", cron: controller.cron, ...report, ...(kv && { kv }) }));
         used = report.kvOps;
       } else {
         // One bounded batch of due sources per tick; the rest wait for the next. The tick never
         // throws for an upstream's sake.
-        const report = await runRefreshTick({ ...env, KV: guardKv(env.KV, kv) }, deps);
+        const report = await runRefreshTick(guarded, deps, undefined, listed);
         const { refreshed, ...summary } = report;
         const failed = refreshed.filter((r) => r.outcome === "failed").map((r) => ({ id: r.id, status: r.status, error: r.error }));
         console.log(JSON.stringify({ event: "refresh_tick", cron: controller.cron, ...summary, refreshed: refreshed.length, failed, ...(kv && { kv }) }));
@@ -58,11 +63,11 @@ export default {
       const writers = await sweepArticleWriters(env.ARTICLE_WRITER).catch((error: unknown) => ({ error: String(error) }));
       console.log(JSON.stringify({ event: "writer_sweep", ...writers }));
       // RFC 5005 archives: seal the feeds that filled up, rewrite the archives that changed (bounded).
-      const archives = await sealArchives(env, { size: archiveSize(env.ARCHIVE_SIZE), nowMs: Date.now() }).catch((error: unknown) => ({ error: String(error) }));
+      const archives = await sealArchives(guarded, { size: archiveSize(env.ARCHIVE_SIZE), nowMs: Date.now() }).catch((error: unknown) => ({ error: String(error) }));
       console.log(JSON.stringify({ event: "archive_seal", ...archives }));
       // Retention, once an hour, from what the refresh left of the invocation's 1000 KV operations.
       if (isRetentionTick(new Date(controller.scheduledTime))) {
-        const retention = await sweepRetention(articleStore(env), { nowMs: Date.now(), budget: Math.min(RETENTION_BUDGET, 950 - used) }).catch((error: unknown) => ({ error: String(error) }));
+        const retention = await sweepRetention(articleStore(guarded), { nowMs: Date.now(), budget: Math.min(RETENTION_BUDGET, 950 - used), ...(listed && { sources: listed }) }).catch((error: unknown) => ({ error: String(error) }));
         console.log(JSON.stringify({ event: "retention_sweep", ...retention }));
       }
       // The WebSub hub's run (its alarm normally came first): expired leases dropped, due deliveries made. No KV operation.

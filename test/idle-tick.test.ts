@@ -41,23 +41,27 @@ function recordingWriters(calls: string[]): DurableObjectNamespace<ArticleWriter
   });
 }
 
-/** Runs one tick at 03:05 UTC (the hour the full sweep used to run in); returns its KV count and writer calls. */
-async function countedTick(base: Partial<Cloudflare.Env>): Promise<{ worker: ReturnType<typeof newKvCounts>; writers: number; calls: string[] }> {
+/**
+ * Runs one tick at 03:05 UTC (the hour the full sweep used to run in), or at another minute (35:
+ * the hourly retention sweep's); returns its KV count and writer calls.
+ */
+async function countedTick(base: Partial<Cloudflare.Env>, minute = 5): Promise<{ worker: ReturnType<typeof newKvCounts>; writers: number; calls: string[]; events: string[] }> {
   const counts = newKvCounts();
   const calls: string[] = [];
   const lines: string[] = [];
   const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
   try {
     const ctx = createExecutionContext();
-    const controller = createScheduledController({ scheduledTime: Date.UTC(2026, 0, 1, 3, 5), cron: "*/10 * * * *" });
+    const controller = createScheduledController({ scheduledTime: Date.UTC(2026, 0, 1, 3, minute), cron: "*/10 * * * *" });
     await worker.scheduled(controller, { ...base, KV: guardKv(env.KV, counts), ARTICLE_WRITER: recordingWriters(calls) } as Cloudflare.Env, ctx);
     await waitOnExecutionContext(ctx);
   } finally {
     spy.mockRestore();
   }
-  const sweep = lines.map((line) => JSON.parse(line) as { event?: string; kvOps?: number }).find((e) => e.event === "writer_sweep");
+  const logged = lines.map((line) => JSON.parse(line) as { event?: string; kvOps?: number });
+  const sweep = logged.find((e) => e.event === "writer_sweep");
   expect(sweep?.kvOps).toBeTypeOf("number");
-  return { worker: counts, writers: sweep?.kvOps ?? 0, calls };
+  return { worker: counts, writers: sweep?.kvOps ?? 0, calls, events: logged.flatMap((e) => (e.event ? [e.event] : [])) };
 }
 
 /** A source that is not due for another hour. */
@@ -96,6 +100,26 @@ describe("an idle cron tick", () => {
       expect(calls.filter((method) => /claim/i.test(method))).toEqual([]);
     }
     expect(sent).toHaveLength(0);
+  });
+
+  it("costs at most 2 KV operations, 1 of them a list, in the hour's retention tick too (rules set: the sweep runs)", async () => {
+    await notDueSource();
+    expect((await submit(makeArticle({ id: uniqueId("idle-r") }))).status).toBe(201);
+    // A rule in force, so the sweep has its work to do: the source list it needs is the refresh's own.
+    const taxonomy = await json<Record<string, unknown>>(await call("/api/taxonomy"));
+    const put = await call("/api/taxonomy", {
+      method: "PUT",
+      headers: { ...adminHeaders(), "content-type": "application/json" },
+      body: JSON.stringify({ ...taxonomy, retention: { all: { max_age_days: 3650 } } }),
+    });
+    expect(put.status).toBe(200);
+    const { REFRESH_QUEUE: _queue, ...withoutQueue } = env;
+    for (const base of [withoutQueue, env]) {
+      const { worker: counts, writers, events } = await countedTick(base, 35);
+      expect(events).toContain("retention_sweep");
+      expect(counts.lists).toBe(1);
+      expect(totalKvOps(counts) + writers).toBeLessThanOrEqual(2);
+    }
   });
 });
 

@@ -38,7 +38,7 @@
  */
 import * as z from "zod";
 import { claimSources, finishSourceClaim, renewSourceClaim } from "../store/claims";
-import { getSource, getSources, listDue, putClaimCopy, putSource } from "../store/sources";
+import { type DueEntry, getSource, getSources, listDue, putClaimCopy, putSource } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
 import { type RefreshConfig, refreshConfig } from "./config";
 import { type RefreshReport, refreshSource } from "./refresh-source";
@@ -71,12 +71,13 @@ export interface EnqueueReport {
   errors: string[];
 }
 
-export async function enqueueDue(env: Env, queue: Queue<RefreshMessage>, nowMs: number, override?: Partial<RefreshConfig>): Promise<EnqueueReport> {
+/** `listed`: the invocation's list of the sources, when the caller made it (the cron shares one list). */
+export async function enqueueDue(env: Env, queue: Queue<RefreshMessage>, nowMs: number, override?: Partial<RefreshConfig>, listed?: readonly DueEntry[]): Promise<EnqueueReport> {
   const config = { ...refreshConfig(env), ...override };
   const report: EnqueueReport = { due: 0, enqueued: 0, claimed: 0, left: 0, kvOps: 0, errors: [] };
-  const listed = await listDue(env.KV);
-  report.kvOps += Math.max(1, Math.ceil(listed.length / 1000));
-  const due = listed.filter((entry) => entry.dueMs <= nowMs);
+  const entries = listed ?? (await listDue(env.KV));
+  report.kvOps += Math.max(1, Math.ceil(entries.length / 1000));
+  const due = entries.filter((entry) => entry.dueMs <= nowMs);
   report.due = due.length;
   const free = due.filter((entry) => entry.claimedUntilMs <= nowMs);
   // Each claim's copy is a write, each 100 of them a bulk read first.

@@ -33,7 +33,7 @@
 
 import type { Source } from "../domain/source";
 import { claimSources, releaseSourceClaims } from "../store/claims";
-import { getSources, listDue } from "../store/sources";
+import { type DueEntry, getSources, listDue } from "../store/sources";
 import { loadTaxonomy } from "../store/taxonomy";
 import type { TaxonomyIndex } from "../tags/resolve";
 import type { ParseFeed } from "../upstream/types";
@@ -71,7 +71,8 @@ const RESUME_READ_OPS = 1;
 /** A part is not taken up to write less than this: its read and state write would cost as much. */
 const MIN_PART_WRITE_OPS = 10;
 
-export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partial<RefreshConfig>): Promise<TickReport> {
+/** `listed`: the invocation's list of the sources, when the caller made it (the cron shares one list). */
+export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partial<RefreshConfig>, listed?: readonly DueEntry[]): Promise<TickReport> {
   const config = { ...refreshConfig(env), ...override };
   const startedMs = deps.now();
   const report: TickReport = { started: new Date(startedMs).toISOString(), due: 0, refreshed: [], left: 0, continued: 0, errors: [], subrequests: 0, kvOps: 0 };
@@ -80,10 +81,10 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
   let taxonomy: TaxonomyIndex;
   let taxonomyVersion: string;
   try {
-    const listed = await listDue(env.KV);
-    report.kvOps += Math.max(1, Math.ceil(listed.length / 1000));
+    const entries = listed ?? (await listDue(env.KV));
+    report.kvOps += Math.max(1, Math.ceil(entries.length / 1000));
     // A claimed source is being refreshed by someone else (a manual refresh): not this tick's.
-    const dueNow = listed.filter((entry) => entry.dueMs <= startedMs && entry.claimedUntilMs <= startedMs);
+    const dueNow = entries.filter((entry) => entry.dueMs <= startedMs && entry.claimedUntilMs <= startedMs);
     report.due = dueNow.length;
     // Up to 100 of the oldest due records cost one bulk read; the first `maxSources` readable ones
     // are taken, so a record deleted since the list (or one that no longer parses) never takes a slot.

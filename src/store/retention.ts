@@ -41,8 +41,8 @@ import { reviseDraft, stampArticle } from "../ingest/normalize";
 import type { Taxonomy } from "../domain/taxonomy";
 import { ARTICLE_SHARDS, type ArticleOp } from "./article-ops";
 import { type ArticleStore, applyArticleOps, feedsOf, scanFeedEntries, writerName } from "./articles";
-import { SOURCE_PREFIX, publishedMsOfIndexKey } from "./keys";
-import type { SourceListMeta } from "./sources";
+import { publishedMsOfIndexKey } from "./keys";
+import { type DueEntry, listDue } from "./sources";
 import type { ArticleWriter } from "./article-writer";
 import { loadTaxonomy } from "./taxonomy";
 
@@ -441,24 +441,19 @@ export function rulesOf(taxonomy: Taxonomy, sources: ReadonlyMap<string, number>
   return { all: taxonomy.retention?.all?.max_age_days ?? null, types, sources: Object.fromEntries(sources), counts, sourceCounts: Object.fromEntries(sourceCounts) };
 }
 
-/** Source id → days and source id → count, from the source list alone (one KV list per 1000 sources). */
-async function sourceRules(kv: KVNamespace): Promise<{ rules: Map<string, number>; counts: Map<string, number>; lists: number }> {
+/**
+ * Source id → days and source id → count, from the source list alone: the cron tick's own list
+ * when it passes it (no operation), else one KV list per 1000 sources.
+ */
+async function sourceRules(kv: KVNamespace, listed: readonly DueEntry[] | undefined): Promise<{ rules: Map<string, number>; counts: Map<string, number>; lists: number }> {
+  const entries = listed ?? (await listDue(kv));
   const rules = new Map<string, number>();
   const counts = new Map<string, number>();
-  const whole = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v > 0;
-  let cursor: string | undefined;
-  let lists = 0;
-  for (;;) {
-    const page = await kv.list<SourceListMeta>({ prefix: SOURCE_PREFIX, cursor });
-    lists += 1;
-    for (const key of page.keys) {
-      const id = key.name.slice(SOURCE_PREFIX.length);
-      if (whole(key.metadata?.k)) rules.set(id, key.metadata.k);
-      if (whole(key.metadata?.n)) counts.set(id, key.metadata.n);
-    }
-    if (page.list_complete) return { rules, counts, lists };
-    cursor = page.cursor;
+  for (const entry of entries) {
+    if (entry.keepDays !== undefined) rules.set(entry.id, entry.keepDays);
+    if (entry.keepCount !== undefined) counts.set(entry.id, entry.keepCount);
   }
+  return { rules, counts, lists: listed ? 0 : Math.max(1, Math.ceil(entries.length / 1000)) };
 }
 
 /** Points one writer answers per sweep for source ranks (a source's rank asks each writer at most its count). */
@@ -565,9 +560,9 @@ export interface RetentionReport {
  * asks every writer for what is due within its share of `budget`, and applies it through the
  * writers (one call per shard, a version bump per touched feed).
  */
-export async function sweepRetention(store: ArticleStore, options: { nowMs: number; budget: number }): Promise<RetentionReport> {
+export async function sweepRetention(store: ArticleStore, options: { nowMs: number; budget: number; sources?: readonly DueEntry[] }): Promise<RetentionReport> {
   const { taxonomy } = await loadTaxonomy(store.kv, { maxAgeMs: 0 });
-  const sources = await sourceRules(store.kv);
+  const sources = await sourceRules(store.kv, options.sources);
   const report: RetentionReport = { kvOps: 1 + sources.lists, removed: 0, trimmed: 0, skipped: 0, looked: 0 };
   const rules = rulesOf(taxonomy, sources.rules, sources.counts);
   const left = options.budget - report.kvOps;

@@ -95,7 +95,12 @@ export interface DueEntry {
   claimedUntilMs: number;
   /** Until when a document part waits for this source (0: none). */
   resumeUntilMs: number;
+  /** The source's retention rule (`k`, `n`), when it has one: the retention sweep needs no list of its own. */
+  keepDays?: number;
+  keepCount?: number;
 }
+
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v > 0;
 
 /** Every source id with its due time, from the key list alone (follows the cursor through short pages). */
 export async function listDue(kv: KVNamespace): Promise<DueEntry[]> {
@@ -107,12 +112,15 @@ export async function listDue(kv: KVNamespace): Promise<DueEntry[]> {
       const d = key.metadata?.d;
       const c = key.metadata?.c;
       const r = key.metadata?.r;
+      const { k, n } = key.metadata ?? {};
       // A key without metadata (written by hand, or by an older version) is due now.
       due.push({
         id: key.name.slice(SOURCE_PREFIX.length),
         dueMs: typeof d === "number" && Number.isFinite(d) ? d : 0,
         claimedUntilMs: typeof c === "number" && Number.isFinite(c) ? c : 0,
         resumeUntilMs: typeof r === "number" && Number.isFinite(r) ? r : 0,
+        ...(isCount(k) && { keepDays: k }),
+        ...(isCount(n) && { keepCount: n }),
       });
     }
     if (page.list_complete) return due;
