@@ -8,8 +8,8 @@
  * State rules:
  * - success (200 parsed, or 304): failures reset, next due after the interval, ETag/Last-Modified
  *   kept from the 200 (a 304 keeps the stored ones);
- * - a 200 whose changed items did not all fit the KV budget, or (with `maxNewItems`) the part's
- *   bound on new items: the rest of the document becomes a `Continuation` — the parsed items not
+ * - a 200 whose changed items did not all fit the KV budget, or `maxNewItems`, the bound on the
+ *   new items one invocation maps (refresh/config.ts, `REFRESH_ITEMS_PER_PART`): the rest of the document becomes a `Continuation` — the parsed items not
  *   yet processed, the document's validators and the fingerprints so far — which a follow-up
  *   refresh (`resume`) takes up without fetching or parsing again; the last part saves the state
  *   as for a whole document. With `allowContinuation` (the queue consumer) it is returned and
@@ -76,6 +76,11 @@ export interface RefreshReport {
   error?: string;
   /** Items in the document (a 304 has none). */
   items: number;
+  /**
+   * Items this refresh mapped and normalized: those not skipped as unchanged by their fingerprint.
+   * What `maxNewItems` bounds; a caller sharing a bound gives back the rest of its share.
+   */
+  mapped: number;
   counts: RefreshCounts;
   /** HTTP requests made. */
   requests: number;
@@ -115,9 +120,9 @@ export interface RefreshOptions {
   /** Return a `continuation` instead of dropping the validators when the budget runs out. */
   allowContinuation?: boolean;
   /**
-   * With `allowContinuation`: at most this many items that are not unchanged (new, changed or
-   * unfingerprinted) are mapped and normalized in this part; the document continues after them.
-   * Bounds a part's CPU (refresh/config.ts, `REFRESH_ITEMS_PER_PART`).
+   * At most this many items that are not unchanged (new, changed or unfingerprinted) are mapped and
+   * normalized (at least 1); the document continues after them, in the returned continuation or a
+   * stored part. Bounds the refresh's CPU (refresh/config.ts, `REFRESH_ITEMS_PER_PART`).
    */
   maxNewItems?: number;
   /** Take up a document where a previous part stopped (no fetch, no parse). */
@@ -183,20 +188,19 @@ export async function refreshSource(
   let kvOps = 0;
   if (result.kind === "failed") {
     state = failure(source, nowMs, result.status, result.message, result.retryAtMs);
-    report = { ...base, outcome: "failed", status: result.status, error: result.message, items: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
+    report = { ...base, outcome: "failed", status: result.status, error: result.message, items: 0, mapped: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
   } else if (result.kind === "not_modified") {
     state = success(source, nowMs, { last_status: 304, last_counts: NO_COUNTS, ...(result.movedTo !== undefined && { final_url: result.movedTo }) });
-    report = { ...base, outcome: "not_modified", status: 304, items: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
+    report = { ...base, outcome: "not_modified", status: 304, items: 0, mapped: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
   } else {
     let doc: Continuation | { error: string };
     if (result.kind === "resumed") doc = result.resume;
     else doc = parseDocument(deps, result, nowMs);
     if ("error" in doc) {
       state = failure(source, nowMs, "parse_error", doc.error);
-      report = { ...base, outcome: "failed", status: "parse_error", error: doc.error, items: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
+      report = { ...base, outcome: "failed", status: "parse_error", error: doc.error, items: 0, mapped: 0, counts: NO_COUNTS, kvOps, next_due: state.next_due };
     } else {
-      // The bound on new items holds only where the rest can continue in a later part.
-      const maxNewItems = options.allowContinuation && options.maxNewItems !== undefined ? Math.max(1, options.maxNewItems) : Number.POSITIVE_INFINITY;
+      const maxNewItems = options.maxNewItems === undefined ? Number.POSITIVE_INFINITY : Math.max(1, options.maxNewItems);
       const processed = await processItems(deps, source, doc, nowMs, options.maxWriteOps, maxNewItems);
       kvOps += processed.kvOps;
       const counts = processed.counts;
@@ -204,7 +208,7 @@ export async function refreshSource(
       if (!complete) {
         const continuation: Continuation = { ...doc, items: processed.rest, fingerprints: processed.fingerprints, counts, requests: doc.requests + result.requests };
         if (options.allowContinuation) {
-          report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: source.next_due, continues: true };
+          report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, mapped: processed.mapped, counts, kvOps, next_due: source.next_due, continues: true };
           return { source, report, continuation };
         }
         // Validators and fingerprints stay the last whole document's until this one is written
@@ -225,7 +229,7 @@ export async function refreshSource(
             next_due: new Date(Math.min(Date.parse(source.next_due) || 0, nowMs)).toISOString(),
           };
         }
-        report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: state.next_due, continues: true };
+        report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, mapped: processed.mapped, counts, kvOps, next_due: state.next_due, continues: true };
       } else {
         state = success(source, nowMs, {
           last_status: doc.status,
@@ -237,7 +241,7 @@ export async function refreshSource(
           daily_created: tallyDaily(source.daily_created, nowMs, processed.counts.created),
           ...(doc.movedTo !== undefined && { final_url: doc.movedTo }),
         });
-        report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, counts, kvOps, next_due: state.next_due };
+        report = { ...base, outcome: "updated", status: doc.status, items: doc.itemsTotal, mapped: processed.mapped, counts, kvOps, next_due: state.next_due };
       }
     }
   }
@@ -284,6 +288,8 @@ interface Processed {
   fingerprints: string[];
   /** Items left for a later part (the budget ran out before them). */
   rest: UpstreamItem[];
+  /** Items of this part mapped and normalized (not unchanged by fingerprint), deferred ones included. */
+  mapped: number;
 }
 
 async function processItems(deps: RefreshDeps, source: Source, doc: Continuation, nowMs: number, maxWriteOps: number, maxNewItems: number): Promise<Processed> {
@@ -366,7 +372,8 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
     else counts[outcome.status] += 1;
   }
   const done = fingerprints.slice(0, stopAt).filter((f): f is string => f !== undefined);
-  return { counts, kvOps: ingested.kvOps + (readBlocks ? 1 : 0), fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt) };
+  const mapped = prepared.filter((p) => !p.unchanged).length;
+  return { counts, kvOps: ingested.kvOps + (readBlocks ? 1 : 0), fingerprints: [...doc.fingerprints, ...done], rest: doc.items.slice(stopAt), mapped };
 }
 
 /**

@@ -14,6 +14,12 @@
  *   parts run one at a time, each with everything the tick has left, and the other sources share
  *   what remains after them. Once a document of this tick did not fit, no further source starts,
  *   and what the shares left unused goes to the parts just stored, one at a time again;
+ * - CPU: at most `itemsPerPart` new or changed items are mapped and stored in the whole tick
+ *   (unchanged ones, skipped by fingerprint, do not count; 6 fit the free plan's 10 ms). A part
+ *   taken up gets all that is left, a source started a share (`concurrency` at once, rounded up),
+ *   both reserved synchronously and what the refresh did not map given back; a source whose share
+ *   would be 0 is not started (its document could not be processed). A document's items beyond its
+ *   share are stored as its next part, exactly as for the KV budget;
  * - wall time: no source is started after `wallMs`; up to `concurrency` fetch at once, while
  *   their store steps run one at a time (two feeds with the same story must not both create it).
  * Sources not reached stay due, and being the oldest, go first next tick.
@@ -57,7 +63,7 @@ export interface TickReport {
   left: number;
   /** Sources whose document did not fit: each continues from a stored part next tick. */
   continued: number;
-  stopped?: "wall_time" | "subrequests" | "kv_ops";
+  stopped?: "wall_time" | "subrequests" | "kv_ops" | "items";
   /** Sources whose refresh failed outside the upstream's control (e.g. a KV error), with the message. */
   errors: { id: string; message: string }[];
   subrequests: number;
@@ -113,6 +119,8 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
   const perSourceRequests = config.maxRedirects + 1;
   let requestsLeft = config.subrequests;
   let kvLeft = config.kvOps - report.kvOps;
+  // The tick's CPU bound: new or changed items mapped and stored in all, shared like `kvLeft`.
+  let itemsLeft = config.itemsPerPart;
   let pending = sources.length;
   let storeStep: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
@@ -120,14 +128,29 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
     storeStep = run.catch(() => undefined);
     return run;
   };
+  // No refresh starts without at least one item of the bound: a document fetched could not be processed.
   const stopReason = (): TickReport["stopped"] =>
-    deps.now() - startedMs >= config.wallMs ? "wall_time" : requestsLeft < perSourceRequests ? "subrequests" : kvLeft < STATE_OPS * pending + 1 ? "kv_ops" : undefined;
+    deps.now() - startedMs >= config.wallMs
+      ? "wall_time"
+      : requestsLeft < perSourceRequests
+        ? "subrequests"
+        : kvLeft < STATE_OPS * pending + 1
+          ? "kv_ops"
+          : itemsLeft < 1
+            ? "items"
+            : undefined;
 
   /** Sources left in the middle of a document by this tick, with their saved records (naming the part). */
   const continuing = new Map<string, Source>();
+  /** Which bound the last document left unfinished ran into. */
+  let cutBy: "kv_ops" | "items" = "kv_ops";
 
-  /** Refreshes one source with the write budget given (its reservations were taken by the caller); whether its document continues. */
-  const refreshOne = async (source: Source, maxWriteOps: number, resuming: boolean): Promise<boolean> => {
+  /**
+   * Refreshes one source with the write budget and the share of new items given (its reservations
+   * were taken by the caller, and what it did not use is given back here); whether its document continues.
+   */
+  const refreshOne = async (source: Source, maxWriteOps: number, maxNewItems: number, resuming: boolean): Promise<boolean> => {
+    let mapped = maxNewItems;
     let used = 0;
     let continues = false;
     try {
@@ -136,19 +159,24 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
       const { source: saved, report: refreshed } = await refreshSource(
         { kv: env.KV, writers: env.ARTICLE_WRITER, fetch: deps.fetch, parse: deps.parse, taxonomy, taxonomyVersion, config, now: deps.now, onRequest: () => (used += 1), exclusive },
         source,
-        { maxWriteOps, claimToken: tokens.get(source.id), ...(resume && { resume }) },
+        { maxWriteOps, maxNewItems, claimToken: tokens.get(source.id), ...(resume && { resume }) },
       );
       const one = { ...refreshed, kvOps: refreshed.kvOps + (resuming ? RESUME_READ_OPS : 0) };
       report.refreshed.push(one);
+      mapped = Math.min(one.mapped, maxNewItems);
       continues = one.continues === true && saved !== null;
-      if (continues && saved) continuing.set(source.id, saved);
-      else continuing.delete(source.id);
+      if (continues && saved) {
+        continuing.set(source.id, saved);
+        cutBy = mapped >= maxNewItems ? "items" : "kv_ops";
+      } else continuing.delete(source.id);
       kvLeft += Math.max(0, maxWriteOps + STATE_OPS + (resuming ? RESUME_READ_OPS : 0) - one.kvOps);
     } catch (error) {
       // Only storage failures get here (refreshSource records upstream failures itself).
       report.errors.push({ id: source.id, message: describe(error) });
       console.error("refresh failed", source.id, error);
     }
+    // A refresh that failed on storage may have mapped its whole share: none of it is given back.
+    itemsLeft += maxNewItems - mapped;
     requestsLeft += perSourceRequests - Math.min(used, perSourceRequests);
     report.subrequests += used;
     return continues;
@@ -171,8 +199,10 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
       kvLeft -= STATE_OPS + RESUME_READ_OPS;
       const maxWriteOps = Math.max(0, kvLeft - (STATE_OPS + RESUME_READ_OPS) * (parts.length - index - 1));
       kvLeft -= maxWriteOps;
-      if (await refreshOne(source, maxWriteOps, true)) {
-        report.stopped ??= "kv_ops";
+      const maxNewItems = itemsLeft;
+      itemsLeft = 0;
+      if (await refreshOne(source, maxWriteOps, maxNewItems, true)) {
+        report.stopped ??= cutBy;
         return false;
       }
     }
@@ -191,7 +221,7 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
     for (;;) {
       const source = queue.shift();
       if (source === undefined) return;
-      const stop = continuing.size > 0 ? "kv_ops" : stopReason();
+      const stop = continuing.size > 0 ? cutBy : stopReason();
       if (stop !== undefined) {
         report.stopped ??= stop;
         queue.unshift(source);
@@ -202,9 +232,13 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
       requestsLeft -= perSourceRequests;
       kvLeft -= STATE_OPS;
       // A fair share of what is left for item writes: sources running at once do not starve each other.
-      const maxWriteOps = Math.max(0, Math.floor((kvLeft - STATE_OPS * pending) / Math.min(config.concurrency, pending + 1)));
+      const sharing = Math.min(config.concurrency, pending + 1);
+      const maxWriteOps = Math.max(0, Math.floor((kvLeft - STATE_OPS * pending) / sharing));
       kvLeft -= maxWriteOps;
-      await refreshOne(source, maxWriteOps, false);
+      // Rounded up, so a share is never 0 while any item is left (stopReason saw at least one).
+      const maxNewItems = Math.ceil(itemsLeft / sharing);
+      itemsLeft -= maxNewItems;
+      await refreshOne(source, maxWriteOps, maxNewItems, false);
     }
   };
   await Promise.all(Array.from({ length: Math.min(config.concurrency, queue.length) }, worker));

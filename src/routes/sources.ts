@@ -14,7 +14,9 @@
  *   POST   /api/sources/{id}/refresh  refresh now, whatever its schedule → {source, refresh}; 409 with
  *                                     Retry-After while another refresh holds its claim (store/claims.ts);
  *                                     a document an earlier refresh left unfinished is taken up
- *                                     where it stopped instead (`refresh.resumed`, no fetch)
+ *                                     where it stopped instead (`refresh.resumed`, no fetch); at
+ *                                     most REFRESH_ITEMS_PER_PART new items, the rest continuing
+ *                                     in the next cron tick (`refresh.continues`)
  *   POST   /api/sources/opml          import an OPML subscription list (text/x-opml, application/xml,
  *                                     text/xml) → counts {created, existing, invalid} and, per
  *                                     outline with an xmlUrl, {path, url, title, status, id | reason}
@@ -184,10 +186,13 @@ sourceRoutes.post("/:id/refresh", async (c) => {
     // A document an earlier refresh could not finish is finished first (no fetch): fetching afresh
     // would drop its items that have left the feed since.
     const resume = await pendingContinuation(c.env.KV, source, nowMs);
+    const config = refreshConfig(c.env);
+    // Its own invocation, bounded like a tick's CPU: the rest of the document is stored as a part
+    // the next tick takes up first (`refresh.continues`).
     const { source: after, report } = await refreshSource(
-      { kv: c.env.KV, writers: c.env.ARTICLE_WRITER, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, taxonomyVersion: etag, config: refreshConfig(c.env), now: Date.now },
+      { kv: c.env.KV, writers: c.env.ARTICLE_WRITER, fetch: (request) => fetch(request), parse: parseFeed, taxonomy: index, taxonomyVersion: etag, config, now: Date.now },
       source,
-      { maxWriteOps: REFRESH_NOW_WRITE_OPS, claimToken: token, ...(resume && { resume }) },
+      { maxWriteOps: REFRESH_NOW_WRITE_OPS, maxNewItems: config.itemsPerPart, claimToken: token, ...(resume && { resume }) },
     );
     return c.json({ source: after, refresh: report });
   } catch (error) {
