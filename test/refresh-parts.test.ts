@@ -1,8 +1,10 @@
 /**
  * Documents refreshed in parts by the in-tick path (no refresh queue): a document whose changed
- * items do not fit a tick's KV budget is stored as a part (refresh/resume.ts) and finished by the
- * next ticks without fetching again; sources in the middle of a document go first; a deleted
- * source's part is never used; a manual refresh or a first queue message takes a pending part up.
+ * items do not fit a tick's KV budget, or its bound on new items (REFRESH_ITEMS_PER_PART, shared
+ * by the tick's sources), is stored as a part (refresh/resume.ts) and finished by the next ticks
+ * without fetching again; sources in the middle of a document go first; a source without a share
+ * of the bound is not fetched; a deleted source's part is never used; a manual refresh (bounded
+ * alike) or a first queue message takes a pending part up.
  * Real local KV and article writers; the mock upstream (test/fixtures/upstream) serves `/items/{n}`.
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
@@ -21,8 +23,13 @@ import { parseFeed } from "../src/upstream/parse";
 import { adminHeaders, call, json, uniqueId } from "./helpers";
 
 const UPSTREAM = "https://upstream.example";
-/** A tick budget well below what a 40-item document of 3 categories per item costs (about 200 operations). */
-const SMALL_TICK = { REFRESH_KV_OPS: "100" };
+/**
+ * A tick budget well below what a 40-item document of 3 categories per item costs (about 200
+ * operations), the bound on new items out of its way: these tests are about the KV budget.
+ */
+const SMALL_TICK = { REFRESH_KV_OPS: "100", REFRESH_ITEMS_PER_PART: "200" };
+/** The bound on new items a tick maps, as shipped (wrangler.jsonc): the free plan's. */
+const PER_TICK = Number(env.REFRESH_ITEMS_PER_PART);
 
 function tick(overrides: Partial<Cloudflare.Env> = {}): Promise<TickReport> {
   return runRefreshTick({ ...env, ...overrides } as Cloudflare.Env, { fetch: (request) => fetch(request), parse: parseFeed, now: Date.now });
@@ -176,19 +183,110 @@ describe("many new sources bigger than one tick", () => {
   });
 });
 
+describe("the tick's bound on new items (REFRESH_ITEMS_PER_PART)", () => {
+  it("finishes a 20-new-item source in parts of the bound: one fetch, every item stored once, the validators saved at the end", async () => {
+    expect(PER_TICK).toBe(6);
+    const run = uniqueId("cpu");
+    const added = await addSource(`/items/20?t=${run}`);
+    const stored: number[] = [];
+    let ticks = 0;
+    while (!isFresh(await record(added.id), 20) && ticks < 10) {
+      const report = await tick();
+      ticks += 1;
+      expect(report.refreshed).toHaveLength(1);
+      expect(report.refreshed[0]?.mapped).toBeLessThanOrEqual(PER_TICK);
+      if (ticks > 1) expect(report.refreshed[0]).toMatchObject({ resumed: true, requests: 0 });
+      stored.push(await itemsStored(run, 20));
+      const midway = await record(added.id);
+      // The validators are the whole document's, saved with its last part only.
+      if (midway.resume !== undefined) expect(midway.etag).toBeUndefined();
+    }
+    // 6 + 6 + 6 + 2: never more than the bound created in one tick.
+    expect(ticks).toBe(4);
+    expect(stored).toEqual([6, 12, 18, 20]);
+    expect(await fetches(run)).toBe(1);
+    const done = await record(added.id);
+    expect(done.etag).toBeDefined();
+    expect(done.item_fingerprints).toHaveLength(20);
+    expect(done.last_counts).toMatchObject({ created: 20, unchanged: 0, invalid: 0, deferred: 0 });
+    // The document's own validators: the next refresh is conditional.
+    await putSource(env.KV, { ...done, next_due: new Date(Date.now() - 1000).toISOString() });
+    expect((await tick()).refreshed[0]).toMatchObject({ id: added.id, outcome: "not_modified", mapped: 0 });
+    await remove(added.id);
+  });
+
+  it("is shared by the sources of a tick: never more than the bound mapped and stored in one tick in all", async () => {
+    const run = uniqueId("share");
+    const sources = [await addSource(`/items/20?t=${run}-0`), await addSource(`/items/20?t=${run}-1`)];
+    const storedAll = async (): Promise<number> => (await itemsStored(`${run}-0`, 20)) + (await itemsStored(`${run}-1`, 20));
+    let before = 0;
+    let ticks = 0;
+    let bothStarted = false;
+    while (!(await Promise.all(sources.map(async (s) => isFresh(await record(s.id), 20)))).every(Boolean) && ticks < 20) {
+      const report = await tick();
+      ticks += 1;
+      if (ticks === 1) bothStarted = report.refreshed.length === 2;
+      expect(report.refreshed.reduce((sum, r) => sum + r.mapped, 0)).toBeLessThanOrEqual(PER_TICK);
+      const now = await storedAll();
+      expect(now - before).toBeLessThanOrEqual(PER_TICK);
+      before = now;
+    }
+    // Started together (fetched at once), so the first tick shared its bound between them.
+    expect(bothStarted).toBe(true);
+    expect(before).toBe(40);
+    expect(ticks).toBe(Math.ceil(40 / PER_TICK));
+    for (const [i, s] of sources.entries()) {
+      expect(await fetches(`${run}-${i}`)).toBe(1);
+      expect((await record(s.id)).last_counts).toMatchObject({ created: 20, unchanged: 0 });
+    }
+    for (const s of sources) await remove(s.id);
+  });
+
+  it("starts no source when a part took the whole bound: the source is not fetched, stays due and goes first next tick", async () => {
+    const run = uniqueId("starve");
+    // Twice the bound: its part in the second tick maps exactly what is left of it.
+    const big = await addSource(`/items/${2 * PER_TICK}?t=${run}-big`);
+    expect((await tick()).continued).toBe(1);
+    const waiting = await addSource(`/items/3?t=${run}-small`);
+    const second = await tick();
+    expect(second.refreshed.map((r) => r.id)).toEqual([big.id]);
+    expect(second.refreshed[0]).toMatchObject({ resumed: true, mapped: PER_TICK });
+    expect(second.stopped).toBe("items");
+    expect(isFresh(await record(big.id), 2 * PER_TICK)).toBe(true);
+    expect(await fetches(`${run}-small`)).toBe(0);
+    const untouched = await record(waiting.id);
+    expect(untouched.next_due).toBe(waiting.next_due);
+    expect(untouched.last_fetch).toBeUndefined();
+    // Its claim was released at the end of the tick: a manual refresh could take it now.
+    const third = await tick();
+    expect(third.refreshed.map((r) => r.id)).toEqual([waiting.id]);
+    expect(await fetches(`${run}-small`)).toBe(1);
+    expect(isFresh(await record(waiting.id), 3)).toBe(true);
+    await remove(big.id);
+    await remove(waiting.id);
+  });
+});
+
 describe("a pending part met by another refresh", () => {
-  it("is taken up by POST /api/sources/{id}/refresh instead of a fetch", async () => {
+  it("is taken up by POST /api/sources/{id}/refresh instead of a fetch, within the bound on new items, the rest left to the tick", async () => {
     const run = uniqueId("manual");
     const added = await addSource(`/items/40?t=${run}`);
     expect((await tick(SMALL_TICK)).continued).toBe(1);
+    const before = await itemsStored(run, 40);
+    expect(40 - before).toBeGreaterThan(PER_TICK);
     const response = await call(`/api/sources/${added.id}/refresh`, { method: "POST", headers: adminHeaders() });
     expect(response.status).toBe(200);
-    const body = await json<{ source: Source; refresh: { resumed?: boolean; requests: number; continues?: boolean } }>(response);
-    expect(body.refresh).toMatchObject({ resumed: true, requests: 0 });
-    expect(body.refresh.continues).toBeUndefined();
-    expect(isFresh(body.source, 40)).toBe(true);
+    const body = await json<{ source: Source; refresh: { resumed?: boolean; requests: number; continues?: boolean; mapped: number } }>(response);
+    // Its own invocation, bounded like a tick: PER_TICK more items, and the rest a part again.
+    expect(body.refresh).toMatchObject({ resumed: true, requests: 0, mapped: PER_TICK, continues: true });
     expect(body.source.claim).toBeUndefined();
-    expect(body.source.last_counts).toMatchObject({ created: 40, unchanged: 0 });
+    expect(body.source.resume?.part).toBe(2);
+    expect(await itemsStored(run, 40)).toBe(before + PER_TICK);
+    // The tick takes the rest up first, without a fetch.
+    for (let ticks = 0; (await record(added.id)).resume !== undefined && ticks < 10; ticks++) expect((await tick(SMALL_TICK)).refreshed[0]).toMatchObject({ id: added.id, resumed: true, requests: 0 });
+    const done = await record(added.id);
+    expect(isFresh(done, 40)).toBe(true);
+    expect(done.last_counts).toMatchObject({ created: 40, unchanged: 0 });
     expect(await fetches(run)).toBe(1);
     expect(await itemsStored(run, 40)).toBe(40);
     // Nothing left for the tick.
