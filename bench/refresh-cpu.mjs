@@ -37,7 +37,7 @@ const log = (...a) => console.error("[refresh-cpu]", ...a);
 
 const ENTRY = `
 export { refreshSource } from "./src/refresh/refresh-source";
-export { readContinuation, writeContinuation } from "./src/refresh/queue";
+export { readContinuation, writeContinuation } from "./src/refresh/resume";
 export { parseFeed } from "./src/upstream/parse";
 export { mapItem, sharedLinks } from "./src/refresh/map-item";
 export { normalizeArticle } from "./src/ingest/normalize";

@@ -403,7 +403,7 @@ function buildReport(r) {
         row([p.label, `${p.fresh}/${p.sources}`, `${p.seconds} s${p.allFresh ? "" : " (stopped)"}`, p.perMinute, p.ticks, p.refreshes, num(p.kvPerSource), num(p.writesPerSource), `${num(p.cpuMsPerSource)} ms`, num(p.kvPerRefresh), `${num(p.cpuMsPerRefresh)} ms`, idle]);
       }
       md();
-      md("The in-tick path spends at most `REFRESH_KV_OPS` (800) a tick on at most 20 sources; a source whose new items do not fit is due again at once and fetched whole next time, behind every older due source, so with many new sources it rarely finishes one (the queue path continues a document in a follow-up message instead).");
+      md("Through the queue every invocation maps at most `REFRESH_ITEMS_PER_PART` new items (6 as shipped, the free plan's 10 ms of CPU), so a 50-new-item document is 9 messages: the refreshes above are parts, and their KV operations include each part's continuation write and read. The in-tick path spends at most `REFRESH_KV_OPS` (800) a tick on at most 20 sources; a document that does not fit is stored as a part and finished by the next ticks, first, without fetching (this scenario runs it with `REFRESH_ITEMS_PER_PART=200`, the paid plan's setting, so the KV budget binds).");
       md();
       const queue = paths.find((p) => p.label === "queue");
       if (queue) {
