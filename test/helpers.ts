@@ -8,6 +8,7 @@ import seedArticle from "./fixtures/seed-article.json";
 import seedArticleUntyped from "./fixtures/seed-article-untyped-tags.json";
 import { importWebhookSecrets, signWebhook } from "../src/ingest/webhook-auth";
 import { shardOf } from "../src/store/article-ops";
+import type { Source } from "../src/domain/source";
 import type { ArticleWriter } from "../src/store/article-writer";
 import { writerName } from "../src/store/articles";
 
@@ -105,4 +106,18 @@ export async function withWriterKv<T>(ids: string | readonly string[], kv: (real
       });
     }
   }
+}
+
+/** The loopback upstream (test/fixtures/upstream/mock-upstream.mjs, the pool's outbound service). */
+export const UPSTREAM = "https://upstream.example";
+
+/** Adds the upstream feed at `path` as a source through the admin API (`extra`: more fields); its record. */
+export async function addSource(path: string, extra: Record<string, unknown> = {}): Promise<Source> {
+  const response = await call("/api/sources", {
+    method: "POST",
+    headers: { ...adminHeaders(), "content-type": "application/json" },
+    body: JSON.stringify({ url: `${UPSTREAM}${path}`, ...extra }),
+  });
+  if (response.status !== 201) throw new Error(`adding ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Source;
 }

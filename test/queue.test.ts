@@ -19,9 +19,8 @@ import { claimSources } from "../src/store/claims";
 import { getArticles } from "../src/store/articles";
 import { getSource, putSource } from "../src/store/sources";
 import { parseFeed } from "../src/upstream/parse";
-import { adminHeaders, call, failingPutsOf, json, uniqueId, withWriterKv } from "./helpers";
+import { UPSTREAM, addSource, adminHeaders, call, failingPutsOf, json, uniqueId, withWriterKv } from "./helpers";
 
-const UPSTREAM = "https://upstream.example";
 
 /** A queue binding that keeps what is sent, so a test decides when (and how often) messages are consumed. */
 function recordingQueue() {
@@ -56,15 +55,6 @@ async function consume(testEnv: Cloudflare.Env, bodies: RefreshMessage[], option
   return { ...(await getQueueResult(batch, ctx)), delaySeconds: delays.flatMap((spy) => spy.mock.calls.map(([options]) => options?.delaySeconds)) };
 }
 
-async function addSource(path: string): Promise<Source> {
-  const response = await call("/api/sources", {
-    method: "POST",
-    headers: { ...adminHeaders(), "content-type": "application/json" },
-    body: JSON.stringify({ url: `${UPSTREAM}${path}` }),
-  });
-  expect(response.status).toBe(201);
-  return json<Source>(response);
-}
 
 /**
  * KV as seen from a location that has not yet seen the claims' copies (a write shows elsewhere

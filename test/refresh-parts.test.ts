@@ -20,9 +20,8 @@ import { claimSources } from "../src/store/claims";
 import { resumeKey } from "../src/store/keys";
 import { getSource, listDue, putSource } from "../src/store/sources";
 import { parseFeed } from "../src/upstream/parse";
-import { adminHeaders, call, json, uniqueId } from "./helpers";
+import { UPSTREAM, addSource, adminHeaders, call, json, uniqueId } from "./helpers";
 
-const UPSTREAM = "https://upstream.example";
 /**
  * A tick budget well below what a 40-item document of 3 categories per item costs (about 200
  * operations), the bound on new items out of its way: these tests are about the KV budget.
@@ -35,15 +34,6 @@ function tick(overrides: Partial<Cloudflare.Env> = {}): Promise<TickReport> {
   return runRefreshTick({ ...env, ...overrides } as Cloudflare.Env, { fetch: (request) => fetch(request), parse: parseFeed, now: Date.now });
 }
 
-async function addSource(path: string): Promise<Source> {
-  const response = await call("/api/sources", {
-    method: "POST",
-    headers: { ...adminHeaders(), "content-type": "application/json" },
-    body: JSON.stringify({ url: `${UPSTREAM}${path}` }),
-  });
-  expect(response.status).toBe(201);
-  return json<Source>(response);
-}
 
 async function record(id: string): Promise<Source> {
   const source = await getSource(env.KV, id);

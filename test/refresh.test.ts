@@ -16,9 +16,8 @@ import { listFeedEntries } from "../src/store/articles";
 import { ALL_FEED } from "../src/store/keys";
 import { getSource, putSource } from "../src/store/sources";
 import { parseFeed } from "../src/upstream/parse";
-import { adminHeaders, call, json, uniqueId } from "./helpers";
+import { UPSTREAM, addSource, adminHeaders, call, json, uniqueId } from "./helpers";
 
-const UPSTREAM = "https://upstream.example";
 const MIN = 60_000;
 
 /** The in-tick path: the Worker as deployed without a refresh queue (test/queue.test.ts covers the queue). */
@@ -30,15 +29,6 @@ async function tick(overrides: Partial<Cloudflare.Env> = {}): Promise<void> {
   await waitOnExecutionContext(ctx);
 }
 
-async function addSource(path: string, extra: Record<string, unknown> = {}): Promise<Source> {
-  const response = await call("/api/sources", {
-    method: "POST",
-    headers: { ...adminHeaders(), "content-type": "application/json" },
-    body: JSON.stringify({ url: `${UPSTREAM}${path}`, ...extra }),
-  });
-  expect(response.status).toBe(201);
-  return json<Source>(response);
-}
 
 async function stateOf(id: string): Promise<Source> {
   const response = await call(`/api/sources/${id}`, { headers: adminHeaders() });
