@@ -311,7 +311,8 @@ async function processItems(deps: RefreshDeps, source: Source, doc: Continuation
   // only merged into an article stored already (another source may keep it), never created.
   const keep = source.retention?.max_age_days;
   const rules = rulesOf(deps.taxonomy.taxonomy, new Map(typeof keep === "number" ? [[source.id, keep]] : []));
-  const expires = (draft: Parameters<typeof retentionVerdict>[0]): boolean => hasRetention(rules) && retentionVerdict(draft, [source.id], rules, nowMs).action === "remove";
+  const anyRule = hasRetention(rules);
+  const expires = (draft: Parameters<typeof retentionVerdict>[0]): boolean => anyRule && retentionVerdict(draft, [source.id], rules, nowMs).action === "remove";
   // Items are independent: they are prepared together, so the digests of one (WebCrypto's are
   // asynchronous) overlap with the work on the others rather than each waiting its turn.
   const prepared = await Promise.all(

@@ -59,3 +59,15 @@ export function shardOf(id: string): number {
   return (hash >>> 0) % ARTICLE_SHARDS;
 }
 
+/** `items` grouped by the writer that owns `idOf(item)`, in their order (one call per shard). */
+export function byShard<T>(items: readonly T[], idOf: (item: T) => string): Map<number, T[]> {
+  const shards = new Map<number, T[]>();
+  for (const item of items) {
+    const shard = shardOf(idOf(item));
+    const group = shards.get(shard);
+    if (group) group.push(item);
+    else shards.set(shard, [item]);
+  }
+  return shards;
+}
+

@@ -20,7 +20,7 @@
  */
 import { type Article, ArticleSchema } from "../domain/article";
 import { parseIsoDate } from "../domain/article";
-import { ARTICLE_SHARDS, type ArticleOp, type OpOutcome, opId, shardOf } from "./article-ops";
+import { ARTICLE_SHARDS, type ArticleOp, type OpOutcome, byShard, opId } from "./article-ops";
 import type { ChangeSite } from "../hub/hub-object";
 import type { ArticleWriter } from "./article-writer";
 import { type RecentDeletion, deletionOf } from "./deletions";
@@ -114,12 +114,7 @@ export const articleStore = (env: Pick<Env, "KV" | "ARTICLE_WRITER">, site?: Cha
  * (503) after the other shards' feeds are bumped: that shard's articles are as before.
  */
 export async function applyArticleOps(store: ArticleStore, ops: readonly ArticleOp[], nowMs: number): Promise<OpOutcome[]> {
-  const byShard = new Map<number, ArticleOp[]>();
-  for (const op of ops) {
-    const shard = shardOf(opId(op));
-    byShard.set(shard, [...(byShard.get(shard) ?? []), op]);
-  }
-  const shards = [...byShard.entries()].map(([shard, shardOps]) => ({ stub: store.writers.getByName(writerName(shard)), ops: shardOps }));
+  const shards = [...byShard(ops, opId).entries()].map(([shard, shardOps]) => ({ stub: store.writers.getByName(writerName(shard)), ops: shardOps }));
   const answers = await Promise.all(shards.map(async ({ stub, ops: shardOps }) => stub.apply(shardOps, nowMs)));
   // The writers' operations ran in their invocations; a counted binding reports them with its own.
   for (const answer of answers) addKvCounts(store.kv, answer.kv);

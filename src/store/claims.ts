@@ -30,7 +30,7 @@
  */
 import type { Source } from "../domain/source";
 import type { ArticleWriter } from "./article-writer";
-import { shardOf } from "./article-ops";
+import { byShard, shardOf } from "./article-ops";
 import { writerName } from "./articles";
 import { putSource } from "./sources";
 
@@ -114,7 +114,7 @@ export async function claimSources(writers: Writers, wanted: readonly ClaimReque
   const claims: Claims = { untilMs: nowMs + CLAIM_MS, granted: new Map(), held: new Map(), errors: [] };
   const tokens = new Map(wanted.map((w) => [w.id, w.token]));
   await Promise.all(
-    [...byShard(wanted)].map(async ([shard, requests]) => {
+    [...byShard(wanted, (w) => w.id)].map(async ([shard, requests]) => {
       try {
         const answer = await writers.getByName(writerName(shard)).takeClaims(requests, claims.untilMs, nowMs);
         for (const id of answer.granted) claims.granted.set(id, tokens.get(id) ?? "");
@@ -129,7 +129,7 @@ export async function claimSources(writers: Writers, wanted: readonly ClaimReque
 
 /** Releases claims this caller holds and will not finish, one call per shard. */
 export async function releaseSourceClaims(writers: Writers, held: readonly ClaimRequest[]): Promise<void> {
-  await Promise.all([...byShard(held)].map(([shard, requests]) => writers.getByName(writerName(shard)).releaseClaims(requests)));
+  await Promise.all([...byShard(held, (h) => h.id)].map(([shard, requests]) => writers.getByName(writerName(shard)).releaseClaims(requests)));
 }
 
 /** Whether `token` still holds the source's claim; if so it holds for another `CLAIM_MS` from `nowMs`. */
@@ -140,13 +140,4 @@ export async function renewSourceClaim(writers: Writers, id: string, token: stri
 /** Writes a claimed refresh's final record and releases the claim, only while `token` holds it. */
 export async function finishSourceClaim(writers: Writers, token: string, record: Source): Promise<boolean> {
   return writerOf(writers, record.id).finishClaim(token, record);
-}
-
-function byShard(requests: readonly ClaimRequest[]): Map<number, ClaimRequest[]> {
-  const shards = new Map<number, ClaimRequest[]>();
-  for (const request of requests) {
-    const shard = shardOf(request.id);
-    shards.set(shard, [...(shards.get(shard) ?? []), request]);
-  }
-  return shards;
 }
