@@ -246,20 +246,23 @@ export async function runRefreshTick(env: Env, deps: TickDeps, override?: Partia
   // Last, what the shares left unused goes to the parts just stored, in due order: nothing else
   // starts this tick, so the sources not started need no reservation. Their first part's state
   // write released their claims: they are claimed again (one call per shard, no KV operation).
+  const claimedAgain = new Set<string>();
   if (continuing.size > 0 && allFinished) {
     pending = 0;
     const again = fresh.flatMap((s) => continuing.get(s.id) ?? []);
     const reclaimed = await claimSources(env.ARTICLE_WRITER, again.map((s) => ({ id: s.id, token: crypto.randomUUID() })), deps.now()).catch(() => undefined);
-    for (const [id, token] of reclaimed?.granted ?? []) tokens.set(id, token);
+    for (const [id, token] of reclaimed?.granted ?? []) {
+      tokens.set(id, token);
+      claimedAgain.add(id);
+    }
     await takeUpParts(again.filter((s) => reclaimed?.granted.has(s.id)), false);
-    // A part's state write released its claim; those the budget did not reach are released here.
-    const notReached = [...(reclaimed?.granted ?? [])].map(([id, token]) => ({ id, token }));
-    if (notReached.length > 0) await releaseSourceClaims(env.ARTICLE_WRITER, notReached).catch((error: unknown) => console.error("releasing claims failed; they expire", error));
   }
   report.continued = continuing.size;
   const done = new Set(report.refreshed.map((r) => r.id));
-  // Claimed but not refreshed (a budget stopped the tick, or storage failed): free for the next refresh now.
-  const unfinished = sources.filter((s) => !done.has(s.id)).map((s) => ({ id: s.id, token: tokens.get(s.id) ?? "" }));
+  // Claimed but not refreshed (a budget stopped the tick, or storage failed), or claimed again for a
+  // part the budget then did not reach: free for the next refresh now. A claim a state write
+  // already released is released again at no harm (only its own token's row would go).
+  const unfinished = sources.filter((s) => !done.has(s.id) || claimedAgain.has(s.id)).map((s) => ({ id: s.id, token: tokens.get(s.id) ?? "" }));
   if (unfinished.length > 0) await releaseSourceClaims(env.ARTICLE_WRITER, unfinished).catch((error: unknown) => console.error("releasing claims failed; they expire", error));
   report.left = report.due - done.size - report.errors.length + continuing.size;
   report.kvOps = config.kvOps - kvLeft;
