@@ -38,14 +38,20 @@ export type RetentionRule = z.infer<typeof RetentionRuleSchema>;
 
 export const RETENTION_MAX_COUNT = 100_000;
 
-/** A type's rule: an age (absent: as `all`), and/or how many articles each of its tag feeds lists at most. */
-export const TypeRetentionSchema = z
-  .strictObject({
-    max_age_days: RetentionRuleSchema.shape.max_age_days.optional(),
-    /** Each tag feed of the type lists at most its this many newest articles; older ones leave it. */
-    max_count: z.number().int("must be a whole number").min(1, "must be at least 1").max(RETENTION_MAX_COUNT, `must be at most ${RETENTION_MAX_COUNT}`).optional(),
-  })
-  .refine((rule) => rule.max_age_days !== undefined || rule.max_count !== undefined, { message: "needs max_age_days or max_count", path: ["max_age_days"] });
+/** An age (absent: none of its own) and/or a count of newest articles kept, at most `maxCount`; at least one. */
+const ageOrCount = (maxCount: number) =>
+  z
+    .strictObject({
+      max_age_days: RetentionRuleSchema.shape.max_age_days.optional(),
+      max_count: z.number().int("must be a whole number").min(1, "must be at least 1").max(maxCount, `must be at most ${maxCount}`).optional(),
+    })
+    .refine((rule) => rule.max_age_days !== undefined || rule.max_count !== undefined, { message: "needs max_age_days or max_count", path: ["max_age_days"] });
+
+/**
+ * A type's rule: an age (absent: as `all`), and/or `max_count`: each tag feed of the type lists at
+ * most its this many newest articles; older ones leave it.
+ */
+export const TypeRetentionSchema = ageOrCount(RETENTION_MAX_COUNT);
 export type TypeRetention = z.infer<typeof TypeRetentionSchema>;
 
 /**
@@ -54,14 +60,8 @@ export type TypeRetention = z.infer<typeof TypeRetentionSchema>;
  */
 export const RETENTION_MAX_SOURCE_COUNT = 10_000;
 
-/** A source's rule: an age and/or how many of its newest articles it keeps. */
-export const SourceRetentionSchema = z
-  .strictObject({
-    max_age_days: RetentionRuleSchema.shape.max_age_days.optional(),
-    /** Of the articles this source carries, only its this many newest (by `published`) stay. */
-    max_count: z.number().int("must be a whole number").min(1, "must be at least 1").max(RETENTION_MAX_SOURCE_COUNT, `must be at most ${RETENTION_MAX_SOURCE_COUNT}`).optional(),
-  })
-  .refine((rule) => rule.max_age_days !== undefined || rule.max_count !== undefined, { message: "needs max_age_days or max_count", path: ["max_age_days"] });
+/** A source's rule: an age and/or `max_count`: of the articles it carries, only its this many newest (by `published`) stay. */
+export const SourceRetentionSchema = ageOrCount(RETENTION_MAX_SOURCE_COUNT);
 export type SourceRetention = z.infer<typeof SourceRetentionSchema>;
 
 /** The taxonomy document's top-level `retention`. */
